@@ -1,0 +1,2 @@
+export { IzaError, isIzaError, wrapError, findIzaError, formatErrorChain } from './iza-error.js';
+export type { IzaErrorOptions } from './iza-error.js';
