@@ -1,1 +1,10 @@
-export {};
+export { LayersErrorCode } from './errors.js';
+export { createTarReader, readTarEntries } from './tar/tar-reader.js';
+export type { TarEntry, TarReader, TarReaderOptions } from './tar/tar-reader.js';
+export type { TarHeader, TarEntryType } from './tar/tar-header.js';
+export { extractLayer } from './extract/extract-layer.js';
+export type { ExtractOptions, ExtractResult } from './extract/extract-layer.js';
+export type { ExtractWarning } from './extract/extract-context.js';
+export { decompressStream } from './compress/decompress.js';
+export { LAYER_MEDIA_TYPES, layerCompression, sniffCompression } from './compress/media-types.js';
+export type { Compression } from './compress/media-types.js';

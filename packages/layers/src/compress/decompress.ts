@@ -1,0 +1,119 @@
+import { Transform } from 'node:stream';
+import type { TransformCallback } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+
+import { IzaError } from '@iza/errors';
+import { Decompress } from 'fzstd';
+
+import { LayersErrorCode } from '../errors.js';
+import { layerCompression, sniffCompression } from './media-types.js';
+import type { Compression } from './media-types.js';
+
+/**
+ * A Transform that decompresses a layer blob of `mediaType` to its tar. The first bytes are
+ * checked against the media type: a gzip type whose bytes are not gzip (or an uncompressed type
+ * whose bytes are) is an error, never a silent guess.
+ */
+export function decompressStream(mediaType: string): Transform {
+  return new MagicCheckedDecompress(layerCompression(mediaType));
+}
+
+/** The zlib or zstd stage; errors are re-thrown as ERR_IZA_LAYERS_BAD_COMPRESSION. */
+class MagicCheckedDecompress extends Transform {
+  private head: Buffer | undefined = Buffer.alloc(0);
+  private inner: Transform | undefined;
+
+  constructor(private readonly expected: Compression) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    if (this.head !== undefined) {
+      this.head = Buffer.concat([this.head, chunk]);
+      if (this.head.length < 4) return cb();
+      chunk = this.head;
+      this.head = undefined;
+      const found = sniffCompression(chunk);
+      if (found !== this.expected) return cb(mismatch(this.expected, found));
+      this.inner = this.expected === 'none' ? undefined : this.startInner();
+    }
+
+    if (this.inner === undefined) return cb(null, chunk);
+    // Respect the inner stage's backpressure: wait for its drain before taking more input.
+    if (this.inner.write(chunk)) cb();
+    else this.inner.once('drain', () => cb());
+  }
+
+  override _flush(cb: TransformCallback): void {
+    if (this.head !== undefined) {
+      const found = this.head.length === 0 ? this.expected : sniffCompression(this.head);
+      if (found !== this.expected && this.head.length > 0)
+        return cb(mismatch(this.expected, found));
+      if (this.expected === 'none') return cb(null, this.head);
+      this.inner = this.startInner();
+      this.inner.write(this.head);
+      this.head = undefined;
+    }
+    if (this.inner === undefined) return cb();
+
+    this.inner.once('end', () => cb());
+    this.inner.end();
+  }
+
+  private startInner(): Transform {
+    const inner = this.expected === 'gzip' ? createGunzip() : zstdTransform();
+    inner.on('data', (d: Buffer) => {
+      if (!this.push(d)) inner.pause();
+    });
+    inner.on('error', (err) => this.destroy(corrupt(this.expected, err)));
+    return inner;
+  }
+
+  override _read(size: number): void {
+    this.inner?.resume();
+    super._read(size);
+  }
+}
+
+function zstdTransform(): Transform {
+  let out: ((d: Uint8Array) => void) | undefined;
+  const z = new Decompress((data) => out?.(data));
+  return new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      out = (d) => this.push(Buffer.from(d.buffer, d.byteOffset, d.byteLength));
+      try {
+        z.push(chunk);
+        cb();
+      } catch (err) {
+        cb(err as Error);
+      }
+    },
+    flush(cb) {
+      try {
+        z.push(new Uint8Array(0), true);
+        cb();
+      } catch (err) {
+        cb(err as Error);
+      }
+    },
+  });
+}
+
+function mismatch(expected: Compression, found: Compression): IzaError {
+  return new IzaError(
+    LayersErrorCode.BadCompression,
+    `layer is declared ${name(expected)} but its bytes are ${name(found)}`,
+    { hint: 'the registry served a blob that does not match its manifest' },
+  );
+}
+
+function corrupt(kind: Compression, cause: unknown): IzaError {
+  return new IzaError(LayersErrorCode.BadCompression, `corrupt ${name(kind)} layer data`, {
+    hint: 'the layer blob is damaged; pull the image again',
+    cause,
+  });
+}
+
+function name(c: Compression): string {
+  return c === 'none' ? 'uncompressed' : c;
+}

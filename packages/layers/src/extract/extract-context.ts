@@ -1,0 +1,32 @@
+import type { TarHeader } from '../tar/tar-header.js';
+import type { RootResolver } from './root-resolver.js';
+
+/** A non-fatal event during extraction; the layer is still applied. */
+export interface ExtractWarning {
+  /** Stable: `DEVICE_SKIPPED`, `XATTR_DROPPED`, `XATTR_FAILED`. */
+  code: 'DEVICE_SKIPPED' | 'XATTR_DROPPED' | 'XATTR_FAILED';
+  message: string;
+  entry: string;
+}
+
+/** The options after defaults are applied. */
+export interface ResolvedOptions {
+  format: 'overlay' | 'plain';
+  canMknod: boolean;
+  preserveOwners: boolean;
+  opaqueXattr: string;
+  onWarning: (w: ExtractWarning) => void;
+}
+
+/** State shared by the entry writers while one layer is applied. */
+export interface ExtractContext {
+  opts: ResolvedOptions;
+  resolver: RootResolver;
+  /** Resolved paths written by this layer; true for directories. Whiteouts consult it. */
+  written: Map<string, boolean>;
+  /** Directory attributes applied last, so writing children does not disturb mtimes. */
+  dirAttrs: Map<string, TarHeader>;
+  /** Bytes of regular-file content written. */
+  bytes: number;
+  entries: number;
+}

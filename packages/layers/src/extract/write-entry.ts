@@ -1,0 +1,159 @@
+import {
+  closeSync,
+  constants as fsc,
+  linkSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  rmSync,
+  symlinkSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
+
+import { constants as nativeConstants, mknod } from '@iza/ns-native';
+
+import { badTar, unsafeEntry } from '../errors.js';
+import type { TarHeader } from '../tar/tar-header.js';
+import { applyAttributes } from './attributes.js';
+import { entryComponents } from './entry-path.js';
+import type { ExtractContext } from './extract-context.js';
+
+// libuv adds O_CLOEXEC to every open.
+const CREATE_FLAGS = fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL | fsc.O_NOFOLLOW;
+
+/**
+ * Writes one non-whiteout entry at `parentRel/base`. An existing non-directory there, or an
+ * existing directory when the entry is not one, is removed first (image-spec layer.md); an
+ * existing directory met by a directory entry only gets new attributes.
+ */
+export async function writeEntry(
+  ctx: ExtractContext,
+  parentRel: string,
+  base: string,
+  header: TarHeader,
+  body: AsyncIterable<Buffer>,
+): Promise<void> {
+  const rel = parentRel === '' ? base : `${parentRel}/${base}`;
+  const abs = ctx.resolver.abs(rel);
+
+  if (header.type === 'char' || header.type === 'block') {
+    if (!ctx.opts.canMknod) {
+      ctx.opts.onWarning({
+        code: 'DEVICE_SKIPPED',
+        message: `skipped ${header.type} device ${header.devmajor}:${header.devminor}`,
+        entry: header.name,
+      });
+      return;
+    }
+  }
+
+  // Resolve a hardlink's target before anything is removed: `x` linked to itself must fail.
+  const linkTarget = header.type === 'link' ? hardlinkTarget(ctx, header, rel) : undefined;
+
+  const existing = lstatSync(abs, { throwIfNoEntry: false });
+  if (existing !== undefined) {
+    if (existing.isDirectory() && header.type === 'dir') {
+      applyAttributes(ctx, abs, header);
+      markWritten(ctx, rel, header);
+      return;
+    }
+    removePath(ctx, rel, existing.isDirectory());
+  }
+
+  switch (header.type) {
+    case 'file':
+      await writeFile(ctx, abs, header, body);
+      break;
+    case 'dir':
+      mkdirSync(abs, 0o700);
+      ctx.resolver.remember(rel);
+      applyAttributes(ctx, abs, header);
+      break;
+    case 'symlink':
+      // Targets are stored verbatim, absolute ones included (SPECS §2.5); never followed here.
+      symlinkSync(header.linkname, abs);
+      applyAttributes(ctx, abs, header);
+      break;
+    case 'link':
+      // link(2) does not follow a symlink at the target, so this links the entry itself.
+      linkSync(ctx.resolver.abs(linkTarget as string), abs);
+      break;
+    case 'char':
+    case 'block':
+    case 'fifo':
+      mknod(abs, deviceType(header) | header.mode, header.devmajor, header.devminor);
+      applyAttributes(ctx, abs, header);
+      break;
+  }
+
+  markWritten(ctx, rel, header);
+}
+
+/** Removes whatever is at `rel` (not following symlinks) and forgets cached directories in it. */
+export function removePath(ctx: ExtractContext, rel: string, isDir: boolean): void {
+  const abs = ctx.resolver.abs(rel);
+  if (isDir) {
+    rmSync(abs, { recursive: true, force: true });
+    ctx.resolver.forget(rel);
+    ctx.dirAttrs.delete(rel);
+    const prefix = `${rel}/`;
+    for (const k of ctx.dirAttrs.keys()) if (k.startsWith(prefix)) ctx.dirAttrs.delete(k);
+  } else {
+    unlinkSync(abs);
+  }
+}
+
+function markWritten(ctx: ExtractContext, rel: string, header: TarHeader): void {
+  const isDir = header.type === 'dir';
+  ctx.written.set(rel, isDir);
+  if (isDir) ctx.dirAttrs.set(rel, header);
+}
+
+/**
+ * A hardlink names its target from the layer root (SPECS §2.5). The target must be a
+ * non-directory written earlier by this same layer; anything else (outside the root, a lower
+ * layer's file, a directory) is refused.
+ */
+function hardlinkTarget(ctx: ExtractContext, header: TarHeader, rel: string): string {
+  const parts = entryComponents(header.linkname);
+  const base = parts.pop();
+  if (base === undefined) throw unsafeEntry(header.name, 'hardlink to the layer root');
+
+  const parent = ctx.resolver.resolveDir(parts, 'lookup', header.name);
+  const target = parent === null ? undefined : parent === '' ? base : `${parent}/${base}`;
+  if (target === undefined || ctx.written.get(target) !== false) {
+    throw unsafeEntry(
+      header.name,
+      `hardlink target '${header.linkname}' is not a file of this layer`,
+    );
+  }
+  if (target === rel) throw badTar('hardlink to itself', header.name);
+  return target;
+}
+
+async function writeFile(
+  ctx: ExtractContext,
+  abs: string,
+  header: TarHeader,
+  body: AsyncIterable<Buffer>,
+): Promise<void> {
+  const fd = openSync(abs, CREATE_FLAGS, 0o600);
+  try {
+    for await (const chunk of body) {
+      let off = 0;
+      while (off < chunk.length) off += writeSync(fd, chunk, off, chunk.length - off);
+      ctx.bytes += chunk.length;
+    }
+    applyAttributes(ctx, abs, header, fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function deviceType(header: TarHeader): number {
+  const c = nativeConstants();
+  if (header.type === 'char') return c.S_IFCHR;
+  if (header.type === 'block') return c.S_IFBLK;
+  return c.S_IFIFO;
+}
