@@ -2,7 +2,17 @@
   "targets": [
     {
       "target_name": "iza_ns",
-      "sources": ["src/addon.cc", "src/fs_ops.cc"],
+      "sources": [
+        "src/addon.cc",
+        "src/fs_ops.cc",
+        "src/spawn.cc",
+        "src/child_main.cc",
+        "src/child_mounts.cc",
+        "src/child_exec.cc",
+        "src/waits.cc",
+        "src/pty.cc",
+        "src/root_ops.cc"
+      ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS", "_GNU_SOURCE"],
       "cflags!": ["-fno-exceptions"],

@@ -51,4 +51,105 @@ export interface NativeBinding {
   lremovexattr(path: string, name: string): void;
   flock(fd: number, operation: number): boolean;
   constants: NativeConstants;
+
+  /** Clones the container child (native/src/spawn.cc); `fd` is the parent's report socket. */
+  spawnContainer(plan: NativeSpawnPlan): { pid: number; fd: number };
+  spawnConstants: NativeSpawnConstants;
+  /** The child's next report, or null at EOF (exec succeeded, or the child died). */
+  recvReport(fd: number): Promise<NativeReport | null>;
+  waitPid(pid: number): Promise<{ exitCode: number | null; signal: number | null }>;
+  /** Lets a run-mode child go on to execve; false when the child is gone. */
+  sendStart(fd: number): boolean;
+  openPty(): { master: number; slave: number; path: string };
+  setWindowSize(fd: number, rows: number, cols: number): void;
+  readFileInRoot(root: string, path: string, limit: number): Buffer | null;
+  /** -1 stands for RLIM_INFINITY. */
+  getrlimit(resource: number): { soft: number; hard: number };
+}
+
+export interface NativeSpawnConstants {
+  CLONE_NEWNS: number;
+  CLONE_NEWPID: number;
+  CLONE_NEWNET: number;
+  CLONE_NEWUTS: number;
+  CLONE_NEWIPC: number;
+  CLONE_NEWCGROUP: number;
+  CLONE_NEWUSER: number;
+  CLONE_NEWTIME: number;
+}
+
+/** One record of the child's report protocol (native/src/child.h ChildReport). */
+export interface NativeReport {
+  /** 1 = ready (setup done, waiting for start), 2 = error. */
+  kind: number;
+  stage: number;
+  /** Positive errno. */
+  errno: number;
+  index: number;
+  /** An fd passed with the report (the pty master), or -1. */
+  fd: number;
+}
+
+/** A mount as the child makes it; `target` is relative to the rootfs. */
+export interface NativeMountPlan {
+  source: string | null;
+  target: string;
+  fstype: string | null;
+  data: string | null;
+  flags: number;
+  propagation: number;
+  /** 0 = a filesystem, 1 = bind of a directory, 2 = bind of a file. */
+  kind: 0 | 1 | 2;
+  afterStart: boolean;
+}
+
+export interface NativeDevicePlan {
+  path: string;
+  hostPath: string;
+  mode: number;
+  major: number;
+  minor: number;
+  uid: number;
+  gid: number;
+}
+
+/** Everything the child needs, flattened to numbers and strings (src/spawn-plan.ts builds it). */
+export interface NativeSpawnPlan {
+  rootfs: string;
+  readonlyRootfs: boolean;
+  rootPropagation: number;
+  cloneFlags: number;
+  joins: { path: string; nstype: number }[];
+  unshareCgroup: boolean;
+  mounts: NativeMountPlan[];
+  devices: NativeDevicePlan[];
+  symlinks: { target: string; path: string }[];
+  masked: string[];
+  readonly: string[];
+  hostname: string | null;
+  loopback: boolean;
+  sysctls: { path: string; value: string }[];
+  oomScoreAdj: number | null;
+  rlimits: { resource: number; soft: number; hard: number }[];
+  uid: number;
+  gid: number;
+  groups: number[];
+  caps: {
+    bounding: number[];
+    effective: number[];
+    permitted: number[];
+    inheritable: number[];
+    ambient: number[];
+  };
+  capLast: number;
+  noNewPrivileges: boolean;
+  umask: number;
+  cwd: string;
+  args: string[];
+  env: string[];
+  pathEnv: string;
+  stdio: [number, number, number];
+  terminal: boolean;
+  pdeathSignal: boolean;
+  startFifo: string | null;
 }

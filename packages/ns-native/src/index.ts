@@ -1,4 +1,13 @@
-export type { NativeBinding, NativeConstants, ErrorFactory } from './binding.js';
+export type {
+  NativeBinding,
+  NativeConstants,
+  ErrorFactory,
+  NativeSpawnPlan,
+  NativeMountPlan,
+  NativeDevicePlan,
+  NativeReport,
+  NativeSpawnConstants,
+} from './binding.js';
 export { loadBinding, addonCandidates } from './load.js';
 export { createSystemError, isSystemError } from './system-error.js';
 export type { SystemError } from './system-error.js';
@@ -13,3 +22,41 @@ export {
   flock,
   constants,
 } from './fs-ops.js';
+export type {
+  ContainerProcessSpec,
+  NamespaceSpec,
+  MountSpec,
+  DeviceSpec,
+  ContainerUser,
+  CapabilitySets,
+  RlimitSpec,
+  StartMode,
+  Propagation,
+} from './container-spec.js';
+export { createContainerProcess, ContainerProcess, nodeSpawnHost } from './container-process.js';
+export type { ContainerExit } from './container-process.js';
+export { ContainerStartError, ContainerSpecError } from './spawn-errors.js';
+export type { SpecErrorCode } from './spawn-errors.js';
+export { buildSpawnPlan, rlimitNumber } from './spawn-plan.js';
+export type { SpawnHost, PlanLabels } from './spawn-plan.js';
+export { parseMountOptions, propagationFlags, MountFlags } from './mount-options.js';
+export type { ParsedMountOptions } from './mount-options.js';
+export {
+  defaultMounts,
+  defaultMaskedPaths,
+  defaultReadonlyPaths,
+  defaultDevices,
+  defaultPath,
+} from './defaults.js';
+export type { DefaultMountsOptions } from './defaults.js';
+export {
+  capabilityNames,
+  capabilityNumber,
+  defaultCapabilities,
+  defaultCapabilityNames,
+} from './capabilities.js';
+export { startContainerByFifo } from './fifo.js';
+export { openPty, setWindowSize } from './pty.js';
+export type { Pty } from './pty.js';
+export { namespacesAvailable } from './namespaces.js';
+export type { NamespaceKind } from './namespaces.js';

@@ -12,7 +12,8 @@ void SetErrorFactory(const Napi::CallbackInfo &info) {
     ThrowArg(info.Env(), "error factory must be a function");
     return;
   }
-  if (error_factory == nullptr) error_factory = new Napi::FunctionReference();
+  if (error_factory == nullptr)
+    error_factory = new Napi::FunctionReference();
   *error_factory = Napi::Persistent(info[0].As<Napi::Function>());
 }
 
@@ -31,7 +32,8 @@ Napi::Value ThrowSys(Napi::Env env, int err, const char *syscall, const char *pa
 
   Napi::Value e =
       error_factory->Call({Napi::Number::New(env, err), Napi::String::New(env, syscall), p, d});
-  if (!env.IsExceptionPending()) Napi::Error(env, e).ThrowAsJavaScriptException();
+  if (!env.IsExceptionPending())
+    Napi::Error(env, e).ThrowAsJavaScriptException();
   return Napi::Value();
 }
 
@@ -48,6 +50,10 @@ static Napi::Value JsSetErrorFactory(const Napi::CallbackInfo &info) {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setErrorFactory", Napi::Function::New(env, JsSetErrorFactory));
   InitFsOps(env, exports);
+  InitSpawn(env, exports);
+  InitWaits(env, exports);
+  InitPty(env, exports);
+  InitRootOps(env, exports);
   return exports;
 }
 

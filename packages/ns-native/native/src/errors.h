@@ -17,5 +17,9 @@ Napi::Value ThrowSys(Napi::Env env, int err, const char *syscall, const char *pa
 Napi::Value ThrowArg(Napi::Env env, const char *what);
 
 void InitFsOps(Napi::Env env, Napi::Object exports);
+void InitSpawn(Napi::Env env, Napi::Object exports);
+void InitWaits(Napi::Env env, Napi::Object exports);
+void InitPty(Napi::Env env, Napi::Object exports);
+void InitRootOps(Napi::Env env, Napi::Object exports);
 
 }  // namespace iza

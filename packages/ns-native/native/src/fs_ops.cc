@@ -19,7 +19,9 @@ namespace iza {
 struct OptStr {
   bool set = false;
   std::string value;
-  const char *c_str() const { return set ? value.c_str() : nullptr; }
+  const char *c_str() const {
+    return set ? value.c_str() : nullptr;
+  }
 };
 
 static OptStr opt_str(const Napi::Value &v) {
@@ -33,7 +35,8 @@ static OptStr opt_str(const Napi::Value &v) {
 
 static Napi::Value JsMount(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
-  if (!info[1].IsString() || !info[3].IsNumber()) return ThrowArg(env, "mount(source, target, fstype, flags, data)");
+  if (!info[1].IsString() || !info[3].IsNumber())
+    return ThrowArg(env, "mount(source, target, fstype, flags, data)");
 
   OptStr source = opt_str(info[0]);
   std::string target = info[1].As<Napi::String>().Utf8Value();
@@ -48,12 +51,14 @@ static Napi::Value JsMount(const Napi::CallbackInfo &info) {
 
 static Napi::Value JsUmount2(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
-  if (!info[0].IsString() || !info[1].IsNumber()) return ThrowArg(env, "umount2(target, flags)");
+  if (!info[0].IsString() || !info[1].IsNumber())
+    return ThrowArg(env, "umount2(target, flags)");
 
   std::string target = info[0].As<Napi::String>().Utf8Value();
   int flags = info[1].As<Napi::Number>().Int32Value();
 
-  if (umount2(target.c_str(), flags) < 0) return ThrowSys(env, errno, "umount2", target.c_str());
+  if (umount2(target.c_str(), flags) < 0)
+    return ThrowSys(env, errno, "umount2", target.c_str());
   return env.Undefined();
 }
 
@@ -64,10 +69,11 @@ static Napi::Value JsMknod(const Napi::CallbackInfo &info) {
 
   std::string path = info[0].As<Napi::String>().Utf8Value();
   mode_t mode = static_cast<mode_t>(info[1].As<Napi::Number>().Uint32Value());
-  dev_t dev = makedev(info[2].As<Napi::Number>().Uint32Value(),
-                      info[3].As<Napi::Number>().Uint32Value());
+  dev_t dev =
+      makedev(info[2].As<Napi::Number>().Uint32Value(), info[3].As<Napi::Number>().Uint32Value());
 
-  if (mknod(path.c_str(), mode, dev) < 0) return ThrowSys(env, errno, "mknod", path.c_str());
+  if (mknod(path.c_str(), mode, dev) < 0)
+    return ThrowSys(env, errno, "mknod", path.c_str());
   return env.Undefined();
 }
 
@@ -89,7 +95,8 @@ static Napi::Value JsLsetxattr(const Napi::CallbackInfo &info) {
 // Returns the value as a Buffer, or null when the attribute does not exist (ENODATA).
 static Napi::Value JsLgetxattr(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
-  if (!info[0].IsString() || !info[1].IsString()) return ThrowArg(env, "lgetxattr(path, name)");
+  if (!info[0].IsString() || !info[1].IsString())
+    return ThrowArg(env, "lgetxattr(path, name)");
 
   std::string path = info[0].As<Napi::String>().Utf8Value();
   std::string name = info[1].As<Napi::String>().Utf8Value();
@@ -97,32 +104,41 @@ static Napi::Value JsLgetxattr(const Napi::CallbackInfo &info) {
   // The size can change between the two calls; retry on ERANGE.
   for (;;) {
     ssize_t size = lgetxattr(path.c_str(), name.c_str(), nullptr, 0);
-    if (size < 0 && errno == ENODATA) return env.Null();
-    if (size < 0) return ThrowSys(env, errno, "lgetxattr", path.c_str());
+    if (size < 0 && errno == ENODATA)
+      return env.Null();
+    if (size < 0)
+      return ThrowSys(env, errno, "lgetxattr", path.c_str());
 
     std::vector<char> buf(static_cast<size_t>(size) + 1);
     ssize_t got = lgetxattr(path.c_str(), name.c_str(), buf.data(), buf.size());
-    if (got < 0 && errno == ERANGE) continue;
-    if (got < 0 && errno == ENODATA) return env.Null();
-    if (got < 0) return ThrowSys(env, errno, "lgetxattr", path.c_str());
+    if (got < 0 && errno == ERANGE)
+      continue;
+    if (got < 0 && errno == ENODATA)
+      return env.Null();
+    if (got < 0)
+      return ThrowSys(env, errno, "lgetxattr", path.c_str());
     return Napi::Buffer<char>::Copy(env, buf.data(), static_cast<size_t>(got));
   }
 }
 
 static Napi::Value JsLlistxattr(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
-  if (!info[0].IsString()) return ThrowArg(env, "llistxattr(path)");
+  if (!info[0].IsString())
+    return ThrowArg(env, "llistxattr(path)");
 
   std::string path = info[0].As<Napi::String>().Utf8Value();
   std::vector<char> buf;
   ssize_t got;
   for (;;) {
     ssize_t size = llistxattr(path.c_str(), nullptr, 0);
-    if (size < 0) return ThrowSys(env, errno, "llistxattr", path.c_str());
+    if (size < 0)
+      return ThrowSys(env, errno, "llistxattr", path.c_str());
     buf.resize(static_cast<size_t>(size) + 1);
     got = llistxattr(path.c_str(), buf.data(), buf.size());
-    if (got >= 0) break;
-    if (errno != ERANGE) return ThrowSys(env, errno, "llistxattr", path.c_str());
+    if (got >= 0)
+      break;
+    if (errno != ERANGE)
+      return ThrowSys(env, errno, "llistxattr", path.c_str());
   }
 
   Napi::Array names = Napi::Array::New(env);
@@ -130,14 +146,16 @@ static Napi::Value JsLlistxattr(const Napi::CallbackInfo &info) {
   for (ssize_t i = 0; i < got;) {
     std::string name(&buf[static_cast<size_t>(i)]);
     i += static_cast<ssize_t>(name.size()) + 1;
-    if (!name.empty()) names.Set(n++, Napi::String::New(env, name));
+    if (!name.empty())
+      names.Set(n++, Napi::String::New(env, name));
   }
   return names;
 }
 
 static Napi::Value JsLremovexattr(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
-  if (!info[0].IsString() || !info[1].IsString()) return ThrowArg(env, "lremovexattr(path, name)");
+  if (!info[0].IsString() || !info[1].IsString())
+    return ThrowArg(env, "lremovexattr(path, name)");
 
   std::string path = info[0].As<Napi::String>().Utf8Value();
   std::string name = info[1].As<Napi::String>().Utf8Value();
@@ -150,7 +168,8 @@ static Napi::Value JsLremovexattr(const Napi::CallbackInfo &info) {
 // flock(fd, op): returns true when the lock was taken, false when LOCK_NB found it busy.
 static Napi::Value JsFlock(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
-  if (!info[0].IsNumber() || !info[1].IsNumber()) return ThrowArg(env, "flock(fd, operation)");
+  if (!info[0].IsNumber() || !info[1].IsNumber())
+    return ThrowArg(env, "flock(fd, operation)");
 
   int fd = info[0].As<Napi::Number>().Int32Value();
   int op = info[1].As<Napi::Number>().Int32Value();
@@ -159,8 +178,10 @@ static Napi::Value JsFlock(const Napi::CallbackInfo &info) {
   do {
     rc = flock(fd, op);
   } while (rc < 0 && errno == EINTR);
-  if (rc < 0 && errno == EWOULDBLOCK) return Napi::Boolean::New(env, false);
-  if (rc < 0) return ThrowSys(env, errno, "flock");
+  if (rc < 0 && errno == EWOULDBLOCK)
+    return Napi::Boolean::New(env, false);
+  if (rc < 0)
+    return ThrowSys(env, errno, "flock");
   return Napi::Boolean::New(env, true);
 }
 

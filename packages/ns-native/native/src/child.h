@@ -1,0 +1,172 @@
+// The container child's plan and its report protocol.
+//
+// The parent converts every JS value into a ChildPlan BEFORE clone(2); the child only reads it.
+// After clone the child runs in a copy of one thread of a multithreaded process, so it may make
+// raw syscalls only: no malloc, no locks, no exceptions, no N-API (signal-safety(7)).
+#pragma once
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+namespace iza {
+
+// What the child writes to the report socket: one fixed-size record per message.
+enum ReportKind : int32_t { kReportReady = 1, kReportError = 2 };
+
+// Where a failure happened. The TypeScript side (src/stages.ts) maps these ids to names; keep
+// both lists in the same order.
+enum Stage : int32_t {
+  kStageSignals = 1,
+  kStageSetns,
+  kStageSetsid,
+  kStageStdio,
+  kStagePropagation,
+  kStageRootBind,
+  kStageRootOpen,
+  kStageMountTarget,
+  kStageMount,
+  kStageMountRemount,
+  kStageMountPropagation,
+  kStageDevice,
+  kStageSymlink,
+  kStageHostname,
+  kStageLoopback,
+  kStageSysctl,
+  kStageOomScoreAdj,
+  kStageRlimit,
+  kStageMaskedPath,
+  kStageReadonlyPath,
+  kStagePivotRoot,
+  kStageReadonlyRoot,
+  kStageTerminal,
+  kStageReady,
+  kStageWaitStart,
+  kStageFifo,
+  kStageCgroupNs,
+  kStageBounding,
+  kStageKeepCaps,
+  kStageSetgroups,
+  kStageSetgid,
+  kStageSetuid,
+  kStageCapset,
+  kStageAmbient,
+  kStageNoNewPrivs,
+  kStageChdir,
+  kStageCwdCheck,
+  kStageUmask,
+  kStageCloseFds,
+  kStagePdeathSig,
+  kStageExec,
+};
+
+struct ChildReport {
+  int32_t kind;
+  int32_t stage;
+  int32_t err;    // positive errno
+  int32_t index;  // which mount, device, path... the stage refers to; -1 when none
+};
+
+enum MountKind : int32_t { kMountFs = 0, kMountBindDir = 1, kMountBindFile = 2 };
+
+struct MountPlan {
+  std::string source;  // empty = NULL
+  std::string target;  // relative to the rootfs, no leading '/'
+  std::string fstype;  // empty = NULL
+  std::string data;    // empty = NULL
+  unsigned long flags = 0;
+  unsigned long propagation = 0;  // MS_SHARED/SLAVE/PRIVATE/UNBINDABLE [| MS_REC], 0 = none
+  int32_t kind = kMountFs;
+  bool after_start = false;  // cgroup mounts: done after the cgroup namespace exists
+};
+
+struct DevicePlan {
+  std::string path;       // relative to the rootfs
+  std::string host_path;  // bind source when mknod is not permitted
+  mode_t mode = 0;
+  unsigned major = 0, minor = 0;
+  uid_t uid = 0;
+  gid_t gid = 0;
+};
+
+struct SymlinkPlan {
+  std::string target;
+  std::string path;  // relative to the rootfs
+};
+
+struct SysctlPlan {
+  std::string path;  // absolute /proc/sys/... path
+  std::string value;
+};
+
+struct RlimitPlan {
+  int resource = 0;
+  uint64_t soft = 0, hard = 0;
+};
+
+struct NsJoinPlan {
+  int fd = -1;  // opened by the parent, CLOEXEC
+  int nstype = 0;
+};
+
+struct ChildPlan {
+  std::string rootfs;
+  bool readonly_rootfs = false;
+  unsigned long root_propagation = 0;
+  std::vector<NsJoinPlan> joins;
+  bool unshare_cgroup = false;
+
+  std::vector<MountPlan> mounts;
+  std::vector<DevicePlan> devices;
+  std::vector<SymlinkPlan> symlinks;
+  std::vector<std::string> masked;    // relative to the rootfs
+  std::vector<std::string> readonly;  // relative to the rootfs
+
+  std::string hostname;
+  bool set_hostname = false;
+  bool loopback = false;
+  std::vector<SysctlPlan> sysctls;
+  std::string oom_score_adj;  // decimal text, empty = leave
+  std::vector<RlimitPlan> rlimits;
+
+  uid_t uid = 0;
+  gid_t gid = 0;
+  std::vector<gid_t> groups;
+  uint64_t cap_bounding = 0, cap_effective = 0, cap_permitted = 0, cap_inheritable = 0;
+  uint64_t cap_ambient = 0;
+  int cap_last = 40;
+  bool no_new_privs = false;
+  mode_t umask = 022;
+
+  std::string cwd;
+  std::vector<std::string> args, env;
+  std::vector<char *> argv, envp;  // point into args/env, NULL-terminated
+  std::string path_env;            // the PATH used to resolve args[0] without a '/'
+  int stdio[3] = {0, 1, 2};
+  bool terminal = false;
+  bool pdeath_signal = true;
+  std::string start_fifo;  // empty = wait for the start byte on the report socket
+
+  int report_fd = -1;  // child's end of the report socketpair
+};
+
+// Runs in the cloned child; never returns.
+[[noreturn]] void ChildMain(const ChildPlan &plan);
+
+// Child-side helpers shared by the child's translation units (child_*.cc).
+namespace child {
+
+[[noreturn]] void Fail(const ChildPlan &plan, Stage stage, int err, int index = -1);
+void Report(const ChildPlan &plan, ReportKind kind, Stage stage, int err, int index,
+            int send_fd = -1);
+int OpenInRoot(int rootfd, const char *path, int flags, int *err);
+int ProcFdPath(char *buf, size_t size, int fd);
+void SetupMounts(const ChildPlan &plan, int rootfd, bool after_start);
+void SetupDevices(const ChildPlan &plan, int rootfd);
+void SetupMaskedAndReadonly(const ChildPlan &plan, int rootfd);
+
+}  // namespace child
+
+}  // namespace iza

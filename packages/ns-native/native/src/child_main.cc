@@ -1,0 +1,298 @@
+// Child side: the setup sequence from clone(2) to the wait for start, in order.
+// Async-signal-safe code only (see child.h); every failure goes through Fail.
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "child.h"
+
+namespace iza {
+
+void ChildExec(const ChildPlan &plan);
+
+namespace child {
+
+void Report(const ChildPlan &plan, ReportKind kind, Stage stage, int err, int index, int send_fd) {
+  ChildReport r = {kind, stage, err, index};
+  struct iovec iov = {&r, sizeof r};
+  struct msghdr msg = {};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+
+  // SCM_RIGHTS carries the pty master to the parent with the ready report (unix(7)).
+  alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+  if (send_fd >= 0) {
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    *reinterpret_cast<int *>(CMSG_DATA(c)) = send_fd;
+  }
+
+  while (sendmsg(plan.report_fd, &msg, MSG_NOSIGNAL) < 0 && errno == EINTR) {
+  }
+}
+
+void Fail(const ChildPlan &plan, Stage stage, int err, int index) {
+  Report(plan, kReportError, stage, err, index);
+  _exit(127);
+}
+
+}  // namespace child
+
+using child::Fail;
+
+// The parent blocked every signal around clone; handlers it installed are meaningless here.
+static void reset_signals(const ChildPlan &plan) {
+  struct sigaction dfl = {};
+  dfl.sa_handler = SIG_DFL;
+  for (int sig = 1; sig < NSIG; sig++) {
+    if (sig == SIGKILL || sig == SIGSTOP)
+      continue;
+    sigaction(sig, &dfl, nullptr);  // EINVAL for libc-reserved signals: nothing to reset
+  }
+
+  sigset_t none;
+  sigemptyset(&none);
+  if (sigprocmask(SIG_SETMASK, &none, nullptr) < 0)
+    Fail(plan, kStageSignals, errno);
+}
+
+static void join_namespaces(const ChildPlan &plan) {
+  for (size_t i = 0; i < plan.joins.size(); i++) {
+    if (setns(plan.joins[i].fd, plan.joins[i].nstype) < 0)
+      Fail(plan, kStageSetns, errno, static_cast<int>(i));
+  }
+}
+
+// Moves the caller's fds onto 0-2. Going through fds >= 10 first makes any overlap between the
+// sources and 0-2 harmless; dup2 leaves FD_CLOEXEC clear on the new fd, which Node had set.
+static void setup_stdio(const ChildPlan &plan) {
+  int tmp[3];
+  for (int i = 0; i < 3; i++) {
+    tmp[i] = fcntl(plan.stdio[i], F_DUPFD_CLOEXEC, 10);
+    if (tmp[i] < 0)
+      Fail(plan, kStageStdio, errno, i);
+  }
+  for (int i = 0; i < 3; i++) {
+    if (dup2(tmp[i], i) < 0)
+      Fail(plan, kStageStdio, errno, i);
+    close(tmp[i]);
+  }
+}
+
+// pivot_root needs the new root to be a mount point: bind the rootfs onto itself. Propagation
+// is made private (or as asked) first so nothing below leaks back to the host.
+static int prepare_root(const ChildPlan &plan) {
+  if (mount(nullptr, "/", nullptr, plan.root_propagation, nullptr) < 0)
+    Fail(plan, kStagePropagation, errno);
+
+  const char *rootfs = plan.rootfs.c_str();
+  if (mount(rootfs, rootfs, nullptr, MS_BIND | MS_REC, nullptr) < 0)
+    Fail(plan, kStageRootBind, errno);
+
+  int rootfd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (rootfd < 0)
+    Fail(plan, kStageRootOpen, errno);
+  return rootfd;
+}
+
+static void bring_up_loopback(const ChildPlan &plan) {
+  int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (s < 0)
+    Fail(plan, kStageLoopback, errno);
+
+  struct ifreq ifr = {};
+  ifr.ifr_name[0] = 'l';
+  ifr.ifr_name[1] = 'o';
+  if (ioctl(s, SIOCGIFFLAGS, &ifr) < 0)
+    Fail(plan, kStageLoopback, errno);
+  ifr.ifr_flags = static_cast<short>(ifr.ifr_flags | IFF_UP | IFF_RUNNING);
+  if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0)
+    Fail(plan, kStageLoopback, errno);
+  close(s);
+}
+
+static int write_text(const char *path, const std::string &value) {
+  int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0)
+    return -1;
+  ssize_t n;
+  do {
+    n = write(fd, value.data(), value.size());
+  } while (n < 0 && errno == EINTR);
+  int err = errno;
+  close(fd);
+  errno = err;
+  return n < 0 ? -1 : 0;
+}
+
+// Hostname, lo, sysctls (namespaced ones only, checked in TS: /proc/sys/net and the ipc/uts
+// keys resolve per namespace of the writer), oom_score_adj and rlimits.
+static void setup_process_env(const ChildPlan &plan) {
+  if (plan.set_hostname && sethostname(plan.hostname.data(), plan.hostname.size()) < 0)
+    Fail(plan, kStageHostname, errno);
+
+  if (plan.loopback)
+    bring_up_loopback(plan);
+
+  for (size_t i = 0; i < plan.sysctls.size(); i++) {
+    const SysctlPlan &s = plan.sysctls[i];
+    if (write_text(s.path.c_str(), s.value) < 0)
+      Fail(plan, kStageSysctl, errno, static_cast<int>(i));
+  }
+
+  if (!plan.oom_score_adj.empty() && write_text("/proc/self/oom_score_adj", plan.oom_score_adj) < 0)
+    Fail(plan, kStageOomScoreAdj, errno);
+
+  for (size_t i = 0; i < plan.rlimits.size(); i++) {
+    const RlimitPlan &r = plan.rlimits[i];
+    struct rlimit lim = {r.soft, r.hard};
+    if (setrlimit(static_cast<__rlimit_resource>(r.resource), &lim) < 0)
+      Fail(plan, kStageRlimit, errno, static_cast<int>(i));
+  }
+}
+
+// pivot_root(".", ".") stacks the old root on top of the new one; detaching it leaves only the
+// container's tree (pivot_root(2), "NOTES").
+static void pivot(const ChildPlan &plan, int rootfd) {
+  if (fchdir(rootfd) < 0)
+    Fail(plan, kStagePivotRoot, errno);
+  if (syscall(SYS_pivot_root, ".", ".") < 0)
+    Fail(plan, kStagePivotRoot, errno);
+  if (mount(nullptr, ".", nullptr, MS_SLAVE | MS_REC, nullptr) < 0)
+    Fail(plan, kStagePivotRoot, errno);
+  if (umount2(".", MNT_DETACH) < 0)
+    Fail(plan, kStagePivotRoot, errno);
+  if (chdir("/") < 0)
+    Fail(plan, kStagePivotRoot, errno);
+
+  if (!plan.readonly_rootfs)
+    return;
+  if (mount(nullptr, "/", nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY, nullptr) < 0)
+    Fail(plan, kStageReadonlyRoot, errno);
+}
+
+// Allocates the pty from the container's own devpts (so `tty` names /dev/pts/0 inside), makes it
+// the controlling terminal and stdio, binds it to /dev/console; returns the master.
+static int setup_terminal(const ChildPlan &plan) {
+  int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (master < 0)
+    Fail(plan, kStageTerminal, errno);
+  int unlock = 0;
+  if (ioctl(master, TIOCSPTLCK, &unlock) < 0)
+    Fail(plan, kStageTerminal, errno);
+  int slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (slave < 0)
+    Fail(plan, kStageTerminal, errno);
+
+  if (ioctl(slave, TIOCSCTTY, 0) < 0)
+    Fail(plan, kStageTerminal, errno);
+  for (int i = 0; i < 3; i++) {
+    if (dup2(slave, i) < 0)
+      Fail(plan, kStageTerminal, errno);
+  }
+
+  int console = open("/dev/console", O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (console >= 0) {
+    close(console);
+    char self[64];
+    child::ProcFdPath(self, sizeof self, slave);
+    if (mount(self, "/dev/console", nullptr, MS_BIND, nullptr) < 0)
+      Fail(plan, kStageTerminal, errno);
+  }
+  close(slave);
+  return master;
+}
+
+// Run mode waits for one byte from the parent; create mode (OCI) blocks opening the exec fifo
+// for writing until `start` opens it for reading, as runc's exec.fifo. The fifo was opened
+// O_PATH by the parent (the host path is gone after pivot_root) and is reopened through procfs.
+static void wait_for_start(const ChildPlan &plan, int fifo_fd) {
+  if (fifo_fd < 0) {
+    char byte;
+    ssize_t n;
+    do {
+      n = recv(plan.report_fd, &byte, 1, 0);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0)
+      Fail(plan, kStageWaitStart, errno);
+    if (n == 0)
+      _exit(127);  // the parent went away without starting us
+    return;
+  }
+
+  char self[64];
+  child::ProcFdPath(self, sizeof self, fifo_fd);
+  int fd;
+  do {
+    fd = open(self, O_WRONLY | O_CLOEXEC);
+  } while (fd < 0 && errno == EINTR);
+  if (fd < 0)
+    Fail(plan, kStageFifo, errno);
+  if (write(fd, "0", 1) != 1)
+    Fail(plan, kStageFifo, errno);
+  close(fd);
+}
+
+static void enter_cgroup_namespace(const ChildPlan &plan) {
+  if (plan.unshare_cgroup && unshare(CLONE_NEWCGROUP) < 0)
+    Fail(plan, kStageCgroupNs, errno);
+
+  int rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (rootfd < 0)
+    Fail(plan, kStageRootOpen, errno);
+  child::SetupMounts(plan, rootfd, true);
+  close(rootfd);
+}
+
+void ChildMain(const ChildPlan &plan) {
+  reset_signals(plan);
+  join_namespaces(plan);
+  if (setsid() < 0)
+    Fail(plan, kStageSetsid, errno);
+  if (!plan.terminal)
+    setup_stdio(plan);
+  umask(0);
+
+  int rootfd = prepare_root(plan);
+  child::SetupMounts(plan, rootfd, false);
+  child::SetupDevices(plan, rootfd);
+  setup_process_env(plan);
+  child::SetupMaskedAndReadonly(plan, rootfd);
+
+  int fifo_fd = -1;
+  if (!plan.start_fifo.empty()) {
+    fifo_fd = open(plan.start_fifo.c_str(), O_PATH | O_CLOEXEC);
+    if (fifo_fd < 0)
+      Fail(plan, kStageFifo, errno);
+  }
+  pivot(plan, rootfd);
+  close(rootfd);
+
+  int master = plan.terminal ? setup_terminal(plan) : -1;
+  child::Report(plan, kReportReady, kStageReady, 0, -1, master);
+  if (master >= 0)
+    close(master);
+
+  wait_for_start(plan, fifo_fd);
+  if (fifo_fd >= 0)
+    close(fifo_fd);
+  enter_cgroup_namespace(plan);
+  ChildExec(plan);
+  _exit(127);
+}
+
+}  // namespace iza

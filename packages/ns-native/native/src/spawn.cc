@@ -1,0 +1,253 @@
+// Parent side of the container spawn: converts the plan built by src/spawn-plan.ts into C
+// memory, then clone(2)s the child into its new namespaces. Nothing JS is touched after clone.
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "child.h"
+#include "errors.h"
+
+namespace iza {
+
+static std::string str(const Napi::Object &o, const char *key) {
+  Napi::Value v = o.Get(key);
+  return v.IsString() ? v.As<Napi::String>().Utf8Value() : std::string();
+}
+
+static double num(const Napi::Object &o, const char *key) {
+  Napi::Value v = o.Get(key);
+  return v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : 0;
+}
+
+static bool flag(const Napi::Object &o, const char *key) {
+  Napi::Value v = o.Get(key);
+  return v.IsBoolean() && v.As<Napi::Boolean>().Value();
+}
+
+static Napi::Array arr(const Napi::Object &o, const char *key) {
+  Napi::Value v = o.Get(key);
+  return v.IsArray() ? v.As<Napi::Array>() : Napi::Array::New(o.Env());
+}
+
+static std::vector<std::string> strings(const Napi::Object &o, const char *key) {
+  Napi::Array a = arr(o, key);
+  std::vector<std::string> out;
+  for (uint32_t i = 0; i < a.Length(); i++) out.push_back(a.Get(i).As<Napi::String>().Utf8Value());
+  return out;
+}
+
+// A capability set arrives as a list of numbers; the kernel wants a 64-bit mask.
+static uint64_t cap_mask(const Napi::Object &caps, const char *key) {
+  Napi::Array a = arr(caps, key);
+  uint64_t mask = 0;
+  for (uint32_t i = 0; i < a.Length(); i++)
+    mask |= 1ULL << a.Get(i).As<Napi::Number>().Uint32Value();
+  return mask;
+}
+
+static uint64_t rlim_value(double v) {
+  return v < 0 ? ~0ULL : static_cast<uint64_t>(v);
+}
+
+static void read_mounts(const Napi::Object &o, ChildPlan &plan) {
+  Napi::Array a = arr(o, "mounts");
+  for (uint32_t i = 0; i < a.Length(); i++) {
+    Napi::Object m = a.Get(i).As<Napi::Object>();
+    MountPlan mp;
+    mp.source = str(m, "source");
+    mp.target = str(m, "target");
+    mp.fstype = str(m, "fstype");
+    mp.data = str(m, "data");
+    mp.flags = static_cast<unsigned long>(num(m, "flags"));
+    mp.propagation = static_cast<unsigned long>(num(m, "propagation"));
+    mp.kind = static_cast<int32_t>(num(m, "kind"));
+    mp.after_start = flag(m, "afterStart");
+    plan.mounts.push_back(mp);
+  }
+}
+
+static void read_devices(const Napi::Object &o, ChildPlan &plan) {
+  Napi::Array a = arr(o, "devices");
+  for (uint32_t i = 0; i < a.Length(); i++) {
+    Napi::Object d = a.Get(i).As<Napi::Object>();
+    DevicePlan dp;
+    dp.path = str(d, "path");
+    dp.host_path = str(d, "hostPath");
+    dp.mode = static_cast<mode_t>(num(d, "mode"));
+    dp.major = static_cast<unsigned>(num(d, "major"));
+    dp.minor = static_cast<unsigned>(num(d, "minor"));
+    dp.uid = static_cast<uid_t>(num(d, "uid"));
+    dp.gid = static_cast<gid_t>(num(d, "gid"));
+    plan.devices.push_back(dp);
+  }
+
+  Napi::Array s = arr(o, "symlinks");
+  for (uint32_t i = 0; i < s.Length(); i++) {
+    Napi::Object l = s.Get(i).As<Napi::Object>();
+    plan.symlinks.push_back({str(l, "target"), str(l, "path")});
+  }
+}
+
+static void read_process_env(const Napi::Object &o, ChildPlan &plan) {
+  plan.set_hostname = o.Get("hostname").IsString();
+  plan.hostname = str(o, "hostname");
+  plan.loopback = flag(o, "loopback");
+
+  Napi::Array s = arr(o, "sysctls");
+  for (uint32_t i = 0; i < s.Length(); i++) {
+    Napi::Object e = s.Get(i).As<Napi::Object>();
+    plan.sysctls.push_back({str(e, "path"), str(e, "value")});
+  }
+
+  if (o.Get("oomScoreAdj").IsNumber())
+    plan.oom_score_adj = std::to_string(o.Get("oomScoreAdj").As<Napi::Number>().Int32Value());
+
+  Napi::Array r = arr(o, "rlimits");
+  for (uint32_t i = 0; i < r.Length(); i++) {
+    Napi::Object e = r.Get(i).As<Napi::Object>();
+    plan.rlimits.push_back({static_cast<int>(num(e, "resource")), rlim_value(num(e, "soft")),
+                            rlim_value(num(e, "hard"))});
+  }
+}
+
+static void read_identity(const Napi::Object &o, ChildPlan &plan) {
+  plan.uid = static_cast<uid_t>(num(o, "uid"));
+  plan.gid = static_cast<gid_t>(num(o, "gid"));
+  Napi::Array g = arr(o, "groups");
+  for (uint32_t i = 0; i < g.Length(); i++)
+    plan.groups.push_back(g.Get(i).As<Napi::Number>().Uint32Value());
+
+  Napi::Object caps = o.Get("caps").As<Napi::Object>();
+  plan.cap_bounding = cap_mask(caps, "bounding");
+  plan.cap_effective = cap_mask(caps, "effective");
+  plan.cap_permitted = cap_mask(caps, "permitted");
+  plan.cap_inheritable = cap_mask(caps, "inheritable");
+  plan.cap_ambient = cap_mask(caps, "ambient");
+  plan.cap_last = static_cast<int>(num(o, "capLast"));
+  plan.no_new_privs = flag(o, "noNewPrivileges");
+  plan.umask = static_cast<mode_t>(num(o, "umask"));
+}
+
+static void read_exec(const Napi::Object &o, ChildPlan &plan) {
+  plan.cwd = str(o, "cwd");
+  plan.args = strings(o, "args");
+  plan.env = strings(o, "env");
+  for (std::string &a : plan.args) plan.argv.push_back(&a[0]);
+  plan.argv.push_back(nullptr);
+  for (std::string &e : plan.env) plan.envp.push_back(&e[0]);
+  plan.envp.push_back(nullptr);
+  plan.path_env = str(o, "pathEnv");
+
+  Napi::Array stdio = arr(o, "stdio");
+  for (uint32_t i = 0; i < 3 && i < stdio.Length(); i++)
+    plan.stdio[i] = stdio.Get(i).As<Napi::Number>().Int32Value();
+  plan.terminal = flag(o, "terminal");
+  plan.pdeath_signal = flag(o, "pdeathSignal");
+  plan.start_fifo = str(o, "startFifo");
+}
+
+// Namespaces to join are opened here, by the parent, so a bad path fails before clone.
+static bool open_joins(Napi::Env env, const Napi::Object &o, ChildPlan &plan) {
+  Napi::Array a = arr(o, "joins");
+  for (uint32_t i = 0; i < a.Length(); i++) {
+    Napi::Object j = a.Get(i).As<Napi::Object>();
+    std::string path = str(j, "path");
+    int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+      int err = errno;
+      for (const NsJoinPlan &p : plan.joins) close(p.fd);
+      ThrowSys(env, err, "open", path.c_str());
+      return false;
+    }
+    plan.joins.push_back({fd, static_cast<int>(num(j, "nstype"))});
+  }
+  return true;
+}
+
+// Blocks every signal around clone so no handler of Node's runs in the child before it has
+// reset them; the child unblocks after resetting.
+static long clone_child(ChildPlan &plan, unsigned long flags) {
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &old);
+
+  long pid = syscall(SYS_clone, flags | SIGCHLD, nullptr, nullptr, nullptr, nullptr);
+  if (pid == 0)
+    ChildMain(plan);
+
+  int err = errno;
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  errno = err;
+  return pid;
+}
+
+// spawnContainer(plan) -> { pid, fd }: fd is the parent's end of the report socket (CLOEXEC).
+static Napi::Value JsSpawnContainer(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsObject())
+    return ThrowArg(env, "spawnContainer(plan)");
+  Napi::Object o = info[0].As<Napi::Object>();
+
+  ChildPlan plan;
+  plan.rootfs = str(o, "rootfs");
+  plan.readonly_rootfs = flag(o, "readonlyRootfs");
+  plan.root_propagation = static_cast<unsigned long>(num(o, "rootPropagation"));
+  plan.unshare_cgroup = flag(o, "unshareCgroup");
+  read_mounts(o, plan);
+  read_devices(o, plan);
+  plan.masked = strings(o, "masked");
+  plan.readonly = strings(o, "readonly");
+  read_process_env(o, plan);
+  read_identity(o, plan);
+  read_exec(o, plan);
+  if (!open_joins(env, o, plan))
+    return Napi::Value();
+
+  int sv[2];
+  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+    int err = errno;
+    for (const NsJoinPlan &p : plan.joins) close(p.fd);
+    return ThrowSys(env, err, "socketpair");
+  }
+  plan.report_fd = sv[1];
+
+  long pid = clone_child(plan, static_cast<unsigned long>(num(o, "cloneFlags")));
+  int err = errno;
+  close(sv[1]);
+  for (const NsJoinPlan &p : plan.joins) close(p.fd);
+  if (pid < 0) {
+    close(sv[0]);
+    return ThrowSys(env, err, "clone");
+  }
+
+  Napi::Object result = Napi::Object::New(env);
+  result.Set("pid", Napi::Number::New(env, static_cast<double>(pid)));
+  result.Set("fd", Napi::Number::New(env, sv[0]));
+  return result;
+}
+
+static void set_spawn_constants(Napi::Env env, Napi::Object exports) {
+  Napi::Object c = Napi::Object::New(env);
+  auto put = [&](const char *name, double value) { c.Set(name, Napi::Number::New(env, value)); };
+  put("CLONE_NEWNS", CLONE_NEWNS);
+  put("CLONE_NEWPID", CLONE_NEWPID);
+  put("CLONE_NEWNET", CLONE_NEWNET);
+  put("CLONE_NEWUTS", CLONE_NEWUTS);
+  put("CLONE_NEWIPC", CLONE_NEWIPC);
+  put("CLONE_NEWCGROUP", CLONE_NEWCGROUP);
+  put("CLONE_NEWUSER", CLONE_NEWUSER);
+  put("CLONE_NEWTIME", 0x80);  // not in every glibc's sched.h; linux/sched.h value
+  exports.Set("spawnConstants", c);
+}
+
+void InitSpawn(Napi::Env env, Napi::Object exports) {
+  exports.Set("spawnContainer", Napi::Function::New(env, JsSpawnContainer));
+  set_spawn_constants(env, exports);
+}
+
+}  // namespace iza

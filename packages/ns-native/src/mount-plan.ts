@@ -1,0 +1,64 @@
+import type { NativeMountPlan } from './binding.js';
+import type { MountSpec } from './container-spec.js';
+import { MountFlags, parseMountOptions } from './mount-options.js';
+import { checkCString, inRoot, invalid } from './plan-checks.js';
+import type { SpawnHost } from './spawn-plan.js';
+
+/**
+ * Turns OCI mounts into the child's mount table. Binds keep only MS_BIND|MS_REC on the first
+ * mount(2); the child applies ro/nosuid/nodev/noexec with a remount of the new bind. A bind of a
+ * file gets a file as its target. `cgroup` mounts become cgroup2 mounts made after start, once
+ * the child is in its cgroups and cgroup namespace.
+ */
+export function buildMounts(
+  mounts: readonly MountSpec[],
+  host: Pick<SpawnHost, 'pathKind'>,
+): { plan: NativeMountPlan }[] {
+  return mounts.map((m) => {
+    const target = inRoot(m.destination, 'mount destination');
+    if (target === '') throw invalid('a mount cannot cover the container root');
+    checkCString(m.source, 'mount source');
+    m.options.forEach((o) => checkCString(o, 'mount option'));
+
+    const parsed = parseMountOptions(m.options);
+    const bind = parsed.bind || m.type === 'bind' || m.type === 'rbind';
+    if (bind) return { plan: bindMount(m, target, parsed, host) };
+
+    const cgroup = m.type === 'cgroup' || m.type === 'cgroup2';
+    const plan: NativeMountPlan = {
+      source: m.source === '' ? null : m.source,
+      target,
+      fstype: cgroup ? 'cgroup2' : checkCString(m.type, 'mount type'),
+      data: parsed.data,
+      flags: parsed.flags,
+      propagation: parsed.propagation,
+      kind: 0,
+      afterStart: cgroup,
+    };
+    return { plan };
+  });
+}
+
+function bindMount(
+  m: MountSpec,
+  target: string,
+  parsed: ReturnType<typeof parseMountOptions>,
+  host: Pick<SpawnHost, 'pathKind'>,
+): NativeMountPlan {
+  if (!m.source.startsWith('/')) throw invalid(`bind source must be absolute: ${m.source}`);
+  const kind = host.pathKind(m.source);
+  if (kind === 'missing') throw invalid(`bind source ${m.source} does not exist`);
+
+  let flags = parsed.flags | MountFlags.MS_BIND;
+  if (m.type === 'rbind') flags |= MountFlags.MS_REC;
+  return {
+    source: m.source,
+    target,
+    fstype: null,
+    data: null,
+    flags,
+    propagation: parsed.propagation,
+    kind: kind === 'file' ? 2 : 1,
+    afterStart: false,
+  };
+}

@@ -1,0 +1,283 @@
+import type { NativeSpawnConstants, NativeSpawnPlan } from './binding.js';
+import { capabilityNumber, defaultCapabilities } from './capabilities.js';
+import type { CapabilitySets, ContainerProcessSpec, NamespaceSpec } from './container-spec.js';
+import {
+  defaultDevices,
+  defaultMaskedPaths,
+  defaultPath,
+  defaultReadonlyPaths,
+} from './defaults.js';
+import { buildMounts } from './mount-plan.js';
+import { propagationFlags } from './mount-options.js';
+import { planSysctls } from './sysctl.js';
+import { checkCString, inRoot, invalid } from './plan-checks.js';
+import { ContainerSpecError } from './spawn-errors.js';
+
+/** The host facts a plan depends on; `nodeSpawnHost()` reads the real ones. */
+export interface SpawnHost {
+  /** /proc/sys/kernel/cap_last_cap. */
+  capLast: number;
+  constants: NativeSpawnConstants;
+  /** The caller's hard limit for an rlimit resource; -1 = unlimited. */
+  hardLimit(resource: number): number;
+  pathKind(hostPath: string): 'file' | 'dir' | 'missing';
+}
+
+/** Names for the report's stage indexes, so errors can say which mount or path failed. */
+export interface PlanLabels {
+  rootfs: string;
+  cwd: string;
+  arg0: string;
+  joins: string[];
+  mounts: string[];
+  devices: string[];
+  symlinks: string[];
+  masked: string[];
+  readonly: string[];
+  sysctls: string[];
+  rlimits: string[];
+}
+
+const rlimitNumbers: Record<string, number> = {
+  RLIMIT_CPU: 0,
+  RLIMIT_FSIZE: 1,
+  RLIMIT_DATA: 2,
+  RLIMIT_STACK: 3,
+  RLIMIT_CORE: 4,
+  RLIMIT_RSS: 5,
+  RLIMIT_NPROC: 6,
+  RLIMIT_NOFILE: 7,
+  RLIMIT_MEMLOCK: 8,
+  RLIMIT_AS: 9,
+  RLIMIT_LOCKS: 10,
+  RLIMIT_SIGPENDING: 11,
+  RLIMIT_MSGQUEUE: 12,
+  RLIMIT_NICE: 13,
+  RLIMIT_RTPRIO: 14,
+  RLIMIT_RTTIME: 15,
+};
+
+/** The rlimit number of `RLIMIT_NOFILE` (or `nofile`), or undefined. */
+export function rlimitNumber(name: string): number | undefined {
+  const upper = name.toUpperCase();
+  return rlimitNumbers[upper.startsWith('RLIMIT_') ? upper : `RLIMIT_${upper}`];
+}
+
+function namespaceFlags(namespaces: NamespaceSpec[], c: NativeSpawnConstants) {
+  const flagOf = {
+    pid: c.CLONE_NEWPID,
+    network: c.CLONE_NEWNET,
+    mount: c.CLONE_NEWNS,
+    uts: c.CLONE_NEWUTS,
+    ipc: c.CLONE_NEWIPC,
+    cgroup: c.CLONE_NEWCGROUP,
+  };
+  let cloneFlags = 0;
+  let unshareCgroup = false;
+  const joins: { path: string; nstype: number }[] = [];
+  const seen = new Set<string>();
+
+  for (const ns of namespaces) {
+    const flag = flagOf[ns.type];
+    if (flag === undefined) throw invalid(`unknown namespace type ${String(ns.type)}`);
+    if (seen.has(ns.type)) throw invalid(`namespace ${ns.type} is listed twice`);
+    seen.add(ns.type);
+
+    if (ns.path !== undefined) {
+      if (ns.type === 'pid' || ns.type === 'mount') {
+        throw new ContainerSpecError(
+          'ERR_IZA_NATIVE_UNSUPPORTED',
+          `joining an existing ${ns.type} namespace is not supported`,
+          'leave out the namespace path so that the container gets a new one',
+        );
+      }
+      joins.push({ path: checkCString(ns.path, 'namespace path'), nstype: flag });
+    } else if (ns.type === 'cgroup') {
+      // Unshared after start, once the caller has placed the child in its cgroups, so that the
+      // namespace root is the container's cgroup (runc does the same).
+      unshareCgroup = true;
+    } else {
+      cloneFlags |= flag;
+    }
+  }
+
+  if (!seen.has('mount') || (cloneFlags & c.CLONE_NEWNS) === 0) {
+    throw invalid('a new mount namespace is required', "add { type: 'mount' } to namespaces");
+  }
+  return { cloneFlags, joins, unshareCgroup, seen };
+}
+
+function capabilityList(names: readonly string[] | undefined, capLast: number, set: string) {
+  return (names ?? []).map((name) => {
+    const n = capabilityNumber(name);
+    if (n === undefined) throw invalid(`unknown capability ${name} in the ${set} set`);
+    if (n > capLast) throw invalid(`capability ${name} is not supported by this kernel`);
+    return n;
+  });
+}
+
+function capabilitySets(caps: CapabilitySets | undefined, capLast: number) {
+  const c = caps ?? defaultCapabilities();
+  return {
+    bounding: capabilityList(c.bounding, capLast, 'bounding'),
+    effective: capabilityList(c.effective, capLast, 'effective'),
+    permitted: capabilityList(c.permitted, capLast, 'permitted'),
+    inheritable: capabilityList(c.inheritable, capLast, 'inheritable'),
+    ambient: capabilityList(c.ambient, capLast, 'ambient'),
+  };
+}
+
+function rlimits(spec: ContainerProcessSpec, host: SpawnHost) {
+  return (spec.rlimits ?? []).map((r) => {
+    const resource = rlimitNumber(r.type);
+    if (resource === undefined) throw invalid(`unknown rlimit ${r.type}`);
+    if (!(r.soft >= -1 && r.hard >= -1)) throw invalid(`rlimit ${r.type} must not be negative`);
+    const above = (a: number, b: number) => b !== -1 && (a === -1 || a > b);
+    if (above(r.soft, r.hard)) throw invalid(`rlimit ${r.type}: soft limit above hard limit`);
+
+    const current = host.hardLimit(resource);
+    if (above(r.hard, current)) {
+      throw new ContainerSpecError(
+        'ERR_IZA_NATIVE_RLIMIT_ABOVE_HARD',
+        `rlimit ${r.type} hard limit ${r.hard} is above this process's hard limit ${current}`,
+        `lower ${r.type} to at most ${current}; raising it needs CAP_SYS_RESOURCE`,
+      );
+    }
+    return { resource, soft: r.soft, hard: r.hard, label: r.type };
+  });
+}
+
+function checkIdentity(spec: ContainerProcessSpec) {
+  const ids = [spec.user.uid, spec.user.gid, ...(spec.user.additionalGids ?? [])];
+  for (const id of ids) {
+    if (!Number.isInteger(id) || id < 0 || id > 2 ** 31 - 1) throw invalid(`bad uid or gid ${id}`);
+  }
+}
+
+function checkProcess(spec: ContainerProcessSpec) {
+  if (spec.args.length === 0 || spec.args[0] === '') throw invalid('args must name a program');
+  spec.args.forEach((a) => checkCString(a, 'an argument'));
+  for (const e of spec.env) {
+    checkCString(e, 'an environment entry');
+    if (!e.includes('=')) throw invalid(`environment entry without '=': ${e}`);
+  }
+  inRoot(spec.cwd, 'cwd');
+  checkCString(spec.rootfs, 'rootfs');
+  if (!spec.rootfs.startsWith('/')) throw invalid(`rootfs must be absolute: ${spec.rootfs}`);
+  for (const fd of spec.stdio ?? [0, 1, 2]) {
+    if (!Number.isInteger(fd) || fd < 0) throw invalid(`bad stdio fd ${fd}`);
+  }
+}
+
+function pathEnv(env: readonly string[]): string {
+  const entry = [...env].reverse().find((e) => e.startsWith('PATH='));
+  return entry === undefined ? defaultPath : entry.slice('PATH='.length);
+}
+
+/**
+ * Validates `spec` and flattens it into what the child reads. Pure but for `host`, so most of
+ * the spawn logic is unit-tested without root. Throws ContainerSpecError.
+ */
+export function buildSpawnPlan(
+  spec: ContainerProcessSpec,
+  host: SpawnHost,
+): { plan: NativeSpawnPlan; labels: PlanLabels } {
+  checkProcess(spec);
+  checkIdentity(spec);
+  if (host.pathKind(spec.rootfs) !== 'dir')
+    throw invalid(`rootfs ${spec.rootfs} is not a directory`);
+
+  const ns = namespaceFlags(spec.namespaces, host.constants);
+  if (spec.hostname !== undefined && !ns.seen.has('uts')) {
+    throw invalid('setting a hostname needs a uts namespace', "add { type: 'uts' }");
+  }
+  const hostname = spec.hostname === undefined ? null : checkCString(spec.hostname, 'hostname');
+
+  const mounts = buildMounts(spec.mounts, host);
+  const hasDev = spec.mounts.some((m) => inRoot(m.destination, 'mount destination') === 'dev');
+  const devices = spec.devices ?? (hasDev ? defaultDevices() : []);
+  const symlinks = hasDev ? devSymlinks(host) : [];
+
+  const rootPropagation = propagationFlags(spec.rootfsPropagation ?? 'rprivate');
+  if (rootPropagation === undefined)
+    throw invalid(`bad rootfsPropagation ${spec.rootfsPropagation}`);
+
+  const sysctls = planSysctls(spec.sysctl ?? {}, ns.seen);
+  const limits = rlimits(spec, host);
+  const masked = spec.maskedPaths ?? defaultMaskedPaths();
+  const readonly = spec.readonlyPaths ?? defaultReadonlyPaths();
+  const fifo = spec.startWith?.kind === 'fifo' ? spec.startWith.path : null;
+  if (fifo !== null && !fifo.startsWith('/')) throw invalid(`exec fifo path must be absolute`);
+
+  const plan: NativeSpawnPlan = {
+    rootfs: spec.rootfs,
+    readonlyRootfs: spec.readonlyRootfs ?? false,
+    rootPropagation,
+    cloneFlags: ns.cloneFlags,
+    joins: ns.joins,
+    unshareCgroup: ns.unshareCgroup,
+    mounts: mounts.map((m) => m.plan),
+    devices: devices.map((d) => ({
+      path: inRoot(d.path, 'device path'),
+      hostPath: d.type === 'c' || d.type === 'b' ? d.path : '',
+      mode: (d.type === 'b' ? 0o60000 : 0o20000) | ((d.fileMode ?? 0o666) & 0o7777),
+      major: d.major,
+      minor: d.minor,
+      uid: d.uid ?? 0,
+      gid: d.gid ?? 0,
+    })),
+    symlinks,
+    masked: masked.map((p) => inRoot(p, 'masked path')),
+    readonly: readonly.map((p) => inRoot(p, 'read-only path')),
+    hostname,
+    loopback:
+      ns.seen.has('network') && ns.joins.every((j) => j.nstype !== host.constants.CLONE_NEWNET),
+    sysctls: sysctls.map(({ path, value }) => ({ path, value })),
+    oomScoreAdj: spec.oomScoreAdj ?? null,
+    rlimits: limits.map(({ resource, soft, hard }) => ({ resource, soft, hard })),
+    uid: spec.user.uid,
+    gid: spec.user.gid,
+    groups: spec.user.additionalGids ?? [],
+    caps: capabilitySets(spec.capabilities, host.capLast),
+    capLast: host.capLast,
+    noNewPrivileges: spec.noNewPrivileges ?? false,
+    umask: spec.user.umask ?? 0o022,
+    cwd: spec.cwd,
+    args: spec.args,
+    env: spec.env,
+    pathEnv: pathEnv(spec.env),
+    stdio: spec.stdio ?? [0, 1, 2],
+    terminal: spec.terminal ?? false,
+    pdeathSignal: spec.pdeathSignal ?? true,
+    startFifo: fifo,
+  };
+
+  const labels: PlanLabels = {
+    rootfs: spec.rootfs,
+    cwd: spec.cwd,
+    arg0: spec.args[0] ?? '',
+    joins: ns.joins.map((j) => j.path),
+    mounts: spec.mounts.map((m) => m.destination),
+    devices: devices.map((d) => d.path),
+    symlinks: symlinks.map((s) => `/${s.path}`),
+    masked,
+    readonly,
+    sysctls: sysctls.map((s) => s.key),
+    rlimits: limits.map((l) => l.label),
+  };
+  return { plan, labels };
+}
+
+// runc's default /dev symlinks (libcontainer/rootfs_linux.go setupDevSymlinks).
+function devSymlinks(host: SpawnHost) {
+  const links = [
+    { target: '/proc/self/fd', path: 'dev/fd' },
+    { target: '/proc/self/fd/0', path: 'dev/stdin' },
+    { target: '/proc/self/fd/1', path: 'dev/stdout' },
+    { target: '/proc/self/fd/2', path: 'dev/stderr' },
+    { target: 'pts/ptmx', path: 'dev/ptmx' },
+  ];
+  if (host.pathKind('/proc/kcore') !== 'missing')
+    links.push({ target: '/proc/kcore', path: 'dev/core' });
+  return links;
+}
