@@ -1,0 +1,65 @@
+import { IzaError } from '@iza/errors';
+import { CgroupErrorCode } from '../errors.js';
+import type { LinuxResources } from '../resources.js';
+import type { LimitWrite } from '../v2/limits-v2.js';
+
+/**
+ * The cgroup v1 files and values for `resources` (SPECS §4; cgroup-v1/memory.rst): the memory
+ * limit before memory.memsw (the kernel refuses memsw below the memory limit), the CFS period
+ * before the quota, cpu.shares, cpuset.*, pids.max. Only controllers in `controllers`.
+ */
+export function v1LimitWrites(resources: LinuxResources, controllers: string[]): LimitWrite[] {
+  const writes: LimitWrite[] = [];
+  const has = (c: string) => controllers.includes(c);
+  const { memory, cpu, pids } = resources;
+
+  if (memory && has('memory')) {
+    if (memory.limit !== undefined) {
+      const value = String(memory.limit < 0 ? -1 : memory.limit);
+      writes.push({ file: 'memory.limit_in_bytes', value, controller: 'memory' });
+    }
+    if (memory.swap !== undefined) {
+      if (memory.swap >= 0 && (memory.limit === undefined || memory.swap < memory.limit)) {
+        throw new IzaError(
+          CgroupErrorCode.InvalidLimit,
+          `memory+swap limit ${memory.swap} is below the memory limit ${memory.limit ?? 'max'}`,
+        );
+      }
+      const value = String(memory.swap < 0 ? -1 : memory.swap);
+      writes.push({ file: 'memory.memsw.limit_in_bytes', value, controller: 'memory' });
+    }
+    if (memory.reservation !== undefined) {
+      const value = String(memory.reservation < 0 ? -1 : memory.reservation);
+      writes.push({ file: 'memory.soft_limit_in_bytes', value, controller: 'memory' });
+    }
+  }
+
+  if (cpu && has('cpu')) {
+    if (cpu.period !== undefined) {
+      writes.push({ file: 'cpu.cfs_period_us', value: String(cpu.period), controller: 'cpu' });
+    }
+    if (cpu.quota !== undefined) {
+      const value = String(cpu.quota <= 0 ? -1 : cpu.quota);
+      writes.push({ file: 'cpu.cfs_quota_us', value, controller: 'cpu' });
+    }
+    if (cpu.shares !== undefined && cpu.shares !== 0) {
+      writes.push({ file: 'cpu.shares', value: String(cpu.shares), controller: 'cpu' });
+    }
+  }
+
+  if (cpu && has('cpuset')) {
+    if (cpu.cpus !== undefined) {
+      writes.push({ file: 'cpuset.cpus', value: cpu.cpus, controller: 'cpuset' });
+    }
+    if (cpu.mems !== undefined) {
+      writes.push({ file: 'cpuset.mems', value: cpu.mems, controller: 'cpuset' });
+    }
+  }
+
+  if (pids?.limit !== undefined && has('pids')) {
+    const value = pids.limit <= 0 ? 'max' : String(pids.limit);
+    writes.push({ file: 'pids.max', value, controller: 'pids' });
+  }
+
+  return writes;
+}
