@@ -8,3 +8,23 @@ export type { ExtractWarning } from './extract/extract-context.js';
 export { decompressStream } from './compress/decompress.js';
 export { LAYER_MEDIA_TYPES, layerCompression, sniffCompression } from './compress/media-types.js';
 export type { Compression } from './compress/media-types.js';
+export { openImageStore } from './store/image-store.js';
+export type { ImageStore, ImageStoreOptions } from './store/image-store.js';
+export type {
+  EnsureLayerOptions,
+  LayerDescriptor,
+  LayerProgress,
+  LayerRecord,
+} from './store/ensure-layer.js';
+export type {
+  Descriptor,
+  ImageConfig,
+  ImageManifest,
+  ImageRecord,
+  PutImageOptions,
+  RemoveResult,
+  StoredImage,
+} from './store/image-types.js';
+export type { PruneOptions, PruneResult } from './store/gc.js';
+export type { ImportOptions } from './store/archive.js';
+export { sha256Digest } from './store/digest.js';
