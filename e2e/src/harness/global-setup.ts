@@ -6,7 +6,8 @@ import { buildDebian, DEBIAN_TAG } from './fixtures/debian.js';
 import { buildLayersExact, LAYERS_EXACT_TAGS } from './fixtures/layers-exact.js';
 import { buildMinimal, MINIMAL_TAGS } from './fixtures/minimal.js';
 import { pushImage } from './fixtures/push.js';
-import type { OciLayout } from './fixtures/umoci.js';
+import { readJsonBlob, type Descriptor } from './fixtures/oci-blobs.js';
+import { tagDigest, type OciLayout } from './fixtures/umoci.js';
 import { startRegistry, type Registry } from './start-registry.js';
 import { STATE_ENV, type FixtureImage, type SuiteState } from './suite-state.js';
 
@@ -29,8 +30,26 @@ async function push(
   tag: string,
 ): Promise<[string, FixtureImage]> {
   const digest = await pushImage(layout, layoutTag, registry, repo, tag);
-  const image = { layout: layout.dir, layoutTag, ref: `${registry.host}/${repo}:${tag}`, digest };
-  return [`${repo}:${tag}`, image];
+  const image = await describeImage(layout, layoutTag);
+  return [
+    `${repo}:${tag}`,
+    { layout: layout.dir, layoutTag, ref: `${registry.host}/${repo}:${tag}`, digest, ...image },
+  ];
+}
+
+interface Manifest {
+  config?: Descriptor;
+  layers?: Descriptor[];
+  manifests?: Descriptor[];
+}
+
+async function describeImage(layout: OciLayout, tag: string) {
+  let manifest = await readJsonBlob<Manifest>(layout, await tagDigest(layout, tag));
+  const amd64 = manifest.manifests?.find((m) => m.platform?.architecture === 'amd64');
+  if (amd64 !== undefined) manifest = await readJsonBlob<Manifest>(layout, amd64.digest);
+
+  if (manifest.config === undefined) throw new Error(`${layout.dir}:${tag} has no config`);
+  return { configDigest: manifest.config.digest, layerCount: manifest.layers?.length ?? 0 };
 }
 
 /**

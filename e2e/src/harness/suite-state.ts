@@ -10,6 +10,10 @@ export interface FixtureImage {
   ref: string;
   /** The manifest (or index) digest the registry serves. */
   digest: string;
+  /** The config digest (the image ID) of the image, or of the linux/amd64 one for an index. */
+  configDigest: string;
+  /** How many layers the (amd64) image has. */
+  layerCount: number;
 }
 
 /** What global setup built and started, shared with every test file through a JSON file. */

@@ -1,0 +1,184 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { execa } from 'execa';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { failureReport, lines, parseImageRows, shortId } from './harness/cli-output.js';
+import { pushImage } from './harness/fixtures/push.js';
+import { iza } from './harness/iza.js';
+import { makeIzaRoot, removeIzaRoot } from './harness/iza-root.js';
+import { mountsUnder } from './harness/mountinfo.js';
+import { startRegistry, type Registry } from './harness/start-registry.js';
+import { fixture } from './harness/suite-state.js';
+
+// Image management after a pull: images, image inspect, rmi, prune, save/load, image mount.
+
+let root: string;
+const minimal = () => fixture('minimal:latest');
+
+beforeAll(async () => {
+  root = await makeIzaRoot('images');
+  const result = await iza(['pull', '-q', minimal().ref], { root });
+  expect(result).toMatchObject({ exitCode: 0 });
+});
+
+afterAll(async () => {
+  expect(await removeIzaRoot(root)).toEqual([]);
+});
+
+describe('iza images', () => {
+  it('prints docker table columns with the short config digest as IMAGE ID', async () => {
+    const result = await iza(['images'], { root });
+
+    expect(result).toMatchObject({ exitCode: 0 });
+    const [header, ...rows] = lines(result.stdout);
+    expect(header?.split(/\s{2,}/)).toEqual(['REPOSITORY', 'TAG', 'IMAGE ID', 'CREATED', 'SIZE']);
+    const repository = minimal().ref.replace(/:latest$/, '');
+    const row = rows.find((r) => r.startsWith(`${repository} `));
+    expect(row?.split(/\s{2,}/).slice(0, 3)).toEqual([
+      repository,
+      'latest',
+      shortId(minimal().configDigest),
+    ]);
+  });
+
+  it('prints only image IDs with -q', async () => {
+    const result = await iza(['images', '-q'], { root });
+    expect(result).toMatchObject({ exitCode: 0, stdout: shortId(minimal().configDigest) });
+  });
+
+  it('prints one JSON object per image with --format json', async () => {
+    const result = await iza(['images', '--format', 'json'], { root });
+
+    expect(result).toMatchObject({ exitCode: 0 });
+    const rows = parseImageRows(result.stdout);
+    expect(rows).toHaveLength(1);
+    expect(Object.keys(rows[0] ?? {})).toEqual(
+      expect.arrayContaining(['Repository', 'Tag', 'ID', 'Digest', 'CreatedAt', 'Size']),
+    );
+  });
+});
+
+describe('iza image inspect', () => {
+  it('prints a JSON array in docker shape with the image config', async () => {
+    const image = minimal();
+    const result = await iza(['image', 'inspect', image.ref], { root });
+
+    expect(result).toMatchObject({ exitCode: 0 });
+    const [info, ...more] = JSON.parse(result.stdout);
+    expect(more).toEqual([]);
+    expect(info).toMatchObject({
+      Id: image.configDigest,
+      RepoTags: [image.ref],
+      RepoDigests: [`${image.ref.replace(/:latest$/, '')}@${image.digest}`],
+      Architecture: 'amd64',
+      Os: 'linux',
+      Config: {
+        Env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'],
+        Cmd: ['/bin/sh'],
+        WorkingDir: '/',
+        Labels: { 'org.iza.e2e.image': 'minimal' },
+      },
+      RootFS: { Type: 'layers' },
+    });
+    expect(info.RootFS.Layers).toHaveLength(image.layerCount);
+    expect(info.Size).toBeGreaterThan(500_000);
+    expect(Date.parse(info.Created)).not.toBeNaN();
+  });
+
+  it('fails with exit 1 for an image that is not there', async () => {
+    const report = failureReport(await iza(['image', 'inspect', 'nothing:here'], { root }));
+    expect(report).toMatchObject({ exitCode: 1, stackFrames: [] });
+    expect(report.errors).toHaveLength(1);
+  });
+});
+
+describe('iza image mount', () => {
+  it('mounts a read-only merged rootfs with the second layer applied', async () => {
+    const result = await iza(['image', 'mount', minimal().ref], { root });
+
+    expect(result).toMatchObject({ exitCode: 0 });
+    const path = result.stdout.trim();
+    expect(await readFile(join(path, 'etc/iza-e2e-release'), 'utf8')).toBe('minimal 2\n');
+    expect(existsSync(join(path, 'etc/iza-e2e-removed'))).toBe(false);
+    const write = await execa('touch', [join(path, 'written-by-test')], { reject: false });
+    expect(write.exitCode).not.toBe(0);
+  });
+
+  it('unmounts it again', async () => {
+    const result = await iza(['image', 'umount', minimal().ref], { root });
+
+    expect(result).toMatchObject({ exitCode: 0 });
+    expect(mountsUnder(root)).toEqual([]);
+  });
+});
+
+describe('iza save and load', () => {
+  it('saves an image to a tar and loads it back after rmi', async () => {
+    const image = minimal();
+    const archive = join(root, 'saved.tar');
+    const save = await iza(['save', '-o', archive, image.ref], { root });
+    expect(save).toMatchObject({ exitCode: 0 });
+    const entries = lines((await execa('tar', ['-tf', archive])).stdout);
+    expect(entries).toEqual(expect.arrayContaining(['manifest.json']));
+
+    const rmi = await iza(['rmi', image.ref], { root });
+    expect(rmi).toMatchObject({ exitCode: 0 });
+    expect(lines(rmi.stdout)).toContain(`Untagged: ${image.ref}`);
+    expect(lines(rmi.stdout)).toContain(`Deleted: ${image.configDigest}`);
+    expect((await iza(['images', '-q'], { root })).stdout).toBe('');
+
+    const load = await iza(['load', '-i', archive], { root });
+    expect(load).toMatchObject({ exitCode: 0 });
+    expect(lines(load.stdout)).toContain(`Loaded image: ${image.ref}`);
+    const inspect = JSON.parse((await iza(['image', 'inspect', image.ref], { root })).stdout);
+    expect(inspect).toMatchObject([{ Id: image.configDigest }]);
+  });
+});
+
+describe('iza rmi and image prune', () => {
+  let registry: Registry;
+
+  beforeAll(async () => {
+    registry = await startRegistry();
+  });
+
+  afterAll(async () => {
+    await registry.stop();
+  });
+
+  it('leaves the old image dangling when its tag moves, and prune deletes it', async () => {
+    const layout = { dir: minimal().layout };
+    const ref = `${registry.host}/moving:latest`;
+    await pushImage(layout, 'latest', registry, 'moving', 'latest');
+    expect(await iza(['pull', '-q', ref], { root })).toMatchObject({ exitCode: 0 });
+    await pushImage(layout, 'entrypoint', registry, 'moving', 'latest');
+    expect(await iza(['pull', '-q', ref], { root })).toMatchObject({ exitCode: 0 });
+
+    const moving = parseImageRows((await iza(['images', '--format', 'json'], { root })).stdout);
+    expect(moving.filter((r) => r.Tag === '<none>')).toHaveLength(1);
+
+    const prune = await iza(['image', 'prune'], { root });
+    expect(prune).toMatchObject({ exitCode: 0 });
+    expect(prune.stdout).toMatch(/Deleted: sha256:/);
+    const after = parseImageRows((await iza(['images', '--format', 'json'], { root })).stdout);
+    expect(after.filter((r) => r.Tag === '<none>')).toEqual([]);
+    expect(after.map((r) => r.Repository)).toContain(`${registry.host}/moving`);
+  });
+
+  it('removes every image by reference', async () => {
+    const refs = parseImageRows((await iza(['images', '--format', 'json'], { root })).stdout).map(
+      (r) => `${r.Repository}:${r.Tag}`,
+    );
+    const result = await iza(['rmi', ...refs], { root });
+
+    expect(result).toMatchObject({ exitCode: 0 });
+    expect((await iza(['images', '-q'], { root })).stdout).toBe('');
+  });
+
+  it('fails with exit 1 on an unknown image', async () => {
+    const report = failureReport(await iza(['rmi', 'nothing:here'], { root }));
+    expect(report).toMatchObject({ exitCode: 1, stackFrames: [] });
+    expect(report.errors).toHaveLength(1);
+  });
+});
