@@ -203,8 +203,7 @@ export function parseTokenBody(body: Buffer): { token: string; expiresIn: number
   const plain = json['token'];
   // The reference client prefers access_token when it is non-empty (SPECS §1.2).
   const token = typeof access === 'string' && access !== '' ? access : plain;
-  if (typeof token !== 'string' || token === '' || /[^!-~]/.test(token))
-    return undefined;
+  if (typeof token !== 'string' || token === '' || /[^!-~]/.test(token)) return undefined;
   const expires = json['expires_in'];
   const expiresIn =
     typeof expires === 'number' && Number.isFinite(expires) && expires > 0 ? expires : 60;

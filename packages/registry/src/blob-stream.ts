@@ -17,7 +17,7 @@ export interface BlobOptions {
    */
   offset?: number;
   /** The `offset` bytes already held, hashed first so the whole blob is still verified. */
-  prefix?: AsyncIterable<Uint8Array>;
+  prefix?: AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
 }
 
 // containerd gives up after 3 resumes that made no progress (SPECS §1.7); the total bound
@@ -130,7 +130,7 @@ function bytesToSkip(ex: Exchange, position: number, digest: string): number {
 
 async function hashPrefix(
   hash: ReturnType<typeof hasherFor>,
-  prefix: AsyncIterable<Uint8Array> | undefined,
+  prefix: BlobOptions['prefix'],
   offset: number,
   size: number,
 ): Promise<void> {

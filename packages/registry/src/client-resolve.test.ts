@@ -56,7 +56,9 @@ describe('resolve', () => {
     reg.pushImage('app', ['latest'], buildTestImage());
     await client().resolve(`${reg.host}/app`);
     const get = reg.requests.find((r) => r.path.includes('/manifests/'));
-    expect(get?.headers.accept).toMatch(/^application\/vnd\.docker\.distribution\.manifest\.v2\+json, /);
+    expect(get?.headers.accept).toMatch(
+      /^application\/vnd\.docker\.distribution\.manifest\.v2\+json, /,
+    );
     expect(get?.headers.accept).toContain('application/vnd.oci.image.index.v1+json');
   });
 
@@ -89,9 +91,16 @@ describe('resolve', () => {
       { manifest: a.manifest.descriptor, platform: amd64 },
       { manifest: b.manifest.descriptor, platform: arm64 },
     ]);
-    const indexDigest = reg.putManifest('multi', ['latest'], index.bytes, index.descriptor.mediaType);
+    const indexDigest = reg.putManifest(
+      'multi',
+      ['latest'],
+      index.bytes,
+      index.descriptor.mediaType,
+    );
 
-    const onArm = await client().resolve(`${reg.host}/multi`, { platform: { os: 'linux', architecture: 'aarch64' } });
+    const onArm = await client().resolve(`${reg.host}/multi`, {
+      platform: { os: 'linux', architecture: 'aarch64' },
+    });
     expect(onArm.indexDigest).toBe(indexDigest);
     expect(onArm.manifestDigest).toBe(b.manifest.descriptor.digest);
     expect(onArm.platform).toEqual({ os: 'linux', architecture: 'arm64' });
@@ -106,10 +115,15 @@ describe('resolve', () => {
     const a = buildTestImage({ platform: amd64 });
     reg.pushImage('multi', [], a);
     const att = buildAttestation(a.manifest.descriptor.digest);
-    const index = buildTestIndex([{ manifest: a.manifest.descriptor, platform: amd64 }, att.entry], 'docker');
+    const index = buildTestIndex(
+      [{ manifest: a.manifest.descriptor, platform: amd64 }, att.entry],
+      'docker',
+    );
     reg.putManifest('multi', ['latest'], index.bytes, index.descriptor.mediaType);
 
-    await expect(client().resolve(`${reg.host}/multi`, { platform: { os: 'linux', architecture: 's390x' } })).rejects.toMatchObject({
+    await expect(
+      client().resolve(`${reg.host}/multi`, { platform: { os: 'linux', architecture: 's390x' } }),
+    ).rejects.toMatchObject({
       code: 'ERR_IZA_REGISTRY_NO_MATCHING_PLATFORM',
       message: expect.stringContaining('available: linux/amd64') as unknown as string,
     });
@@ -117,9 +131,25 @@ describe('resolve', () => {
 
   it('refuses a schema1 manifest with a clear error', async () => {
     const reg = await start();
-    const schema1 = Buffer.from(JSON.stringify({ schemaVersion: 1, name: 'app', tag: 'old', fsLayers: [], history: [], signatures: [] }));
-    reg.putManifest('app', ['old'], schema1, 'application/vnd.docker.distribution.manifest.v1+prettyjws');
-    const err = await client().resolve(`${reg.host}/app:old`).catch((e: unknown) => e);
+    const schema1 = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 1,
+        name: 'app',
+        tag: 'old',
+        fsLayers: [],
+        history: [],
+        signatures: [],
+      }),
+    );
+    reg.putManifest(
+      'app',
+      ['old'],
+      schema1,
+      'application/vnd.docker.distribution.manifest.v1+prettyjws',
+    );
+    const err = await client()
+      .resolve(`${reg.host}/app:old`)
+      .catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'ERR_IZA_REGISTRY_UNSUPPORTED_MANIFEST' });
     expect((err as Error).message).toContain('schema 1');
   });
@@ -128,8 +158,16 @@ describe('resolve', () => {
     const reg = await start();
     const image = buildTestImage();
     reg.pushImage('app', ['latest'], image);
-    reg.faults.push({ path: '/manifests/latest', times: 1, status: 200, headers: { 'Docker-Content-Digest': sha256('other') }, body: image.manifest.bytes.toString() });
-    await expect(client().resolve(`${reg.host}/app`)).rejects.toMatchObject({ code: 'ERR_IZA_REGISTRY_DIGEST_MISMATCH' });
+    reg.faults.push({
+      path: '/manifests/latest',
+      times: 1,
+      status: 200,
+      headers: { 'Docker-Content-Digest': sha256('other') },
+      body: image.manifest.bytes.toString(),
+    });
+    await expect(client().resolve(`${reg.host}/app`)).rejects.toMatchObject({
+      code: 'ERR_IZA_REGISTRY_DIGEST_MISMATCH',
+    });
   });
 
   it('verifies the manifest bytes when pulling by digest, even without the header', async () => {
@@ -150,7 +188,9 @@ describe('resolve', () => {
     const image = buildTestImage();
     reg.pushImage('app', ['latest'], image);
     reg.putBlob('app', Buffer.from('{"architecture":"evil"}'), image.config.descriptor.digest);
-    await expect(client().resolve(`${reg.host}/app`)).rejects.toMatchObject({ code: 'ERR_IZA_REGISTRY_DIGEST_MISMATCH' });
+    await expect(client().resolve(`${reg.host}/app`)).rejects.toMatchObject({
+      code: 'ERR_IZA_REGISTRY_DIGEST_MISMATCH',
+    });
   });
 
   it('says which repository or tag does not exist', async () => {
@@ -160,7 +200,9 @@ describe('resolve', () => {
       code: 'ERR_IZA_REGISTRY_NOT_FOUND',
       message: `repository app not found or tag nope does not exist on ${reg.host}`,
     });
-    await expect(client().resolve(`${reg.host}/ghost`)).rejects.toMatchObject({ code: 'ERR_IZA_REGISTRY_NOT_FOUND' });
+    await expect(client().resolve(`${reg.host}/ghost`)).rejects.toMatchObject({
+      code: 'ERR_IZA_REGISTRY_NOT_FOUND',
+    });
   });
 
   it('reports a single-platform image for another platform, and refuses it when asked explicitly', async () => {
@@ -169,7 +211,13 @@ describe('resolve', () => {
     const events: RegistryEvent[] = [];
     const resolved = await client(events).resolve(`${reg.host}/app`);
     expect(resolved.platform.architecture).toBe('arm64');
-    expect(events).toContainEqual(expect.objectContaining({ type: 'platform-mismatch', wanted: 'linux/amd64', actual: 'linux/arm64' }));
+    expect(events).toContainEqual(
+      expect.objectContaining({
+        type: 'platform-mismatch',
+        wanted: 'linux/amd64',
+        actual: 'linux/arm64',
+      }),
+    );
     await expect(client().resolve(`${reg.host}/app`, { platform: amd64 })).rejects.toMatchObject({
       code: 'ERR_IZA_REGISTRY_NO_MATCHING_PLATFORM',
     });
@@ -177,18 +225,32 @@ describe('resolve', () => {
 
   it('rejects a manifest larger than 4 MiB without buffering it all', async () => {
     const reg = await start();
-    reg.putManifest('app', ['huge'], Buffer.alloc(5 * 1024 * 1024, 0x20), 'application/vnd.oci.image.manifest.v1+json');
-    await expect(client().resolve(`${reg.host}/app:huge`)).rejects.toMatchObject({ code: 'ERR_IZA_REGISTRY_PROTOCOL' });
+    reg.putManifest(
+      'app',
+      ['huge'],
+      Buffer.alloc(5 * 1024 * 1024, 0x20),
+      'application/vnd.oci.image.manifest.v1+json',
+    );
+    await expect(client().resolve(`${reg.host}/app:huge`)).rejects.toMatchObject({
+      code: 'ERR_IZA_REGISTRY_PROTOCOL',
+    });
   });
 
   it('rejects a manifest whose layer digest could escape a path (hostile manifest)', async () => {
     const reg = await start();
     const image = buildTestImage();
     const body = JSON.parse(image.manifest.bytes.toString()) as { layers: { digest: string }[] };
-    body.layers[0]!.digest = 'sha256:../../../../etc/passwd';
+    body.layers = [{ ...body.layers[0], digest: 'sha256:../../../../etc/passwd' }];
     reg.pushImage('app', [], image);
-    reg.putManifest('app', ['evil'], Buffer.from(JSON.stringify(body)), image.manifest.descriptor.mediaType);
-    await expect(client().resolve(`${reg.host}/app:evil`)).rejects.toMatchObject({ code: 'ERR_IZA_REGISTRY_PROTOCOL' });
+    reg.putManifest(
+      'app',
+      ['evil'],
+      Buffer.from(JSON.stringify(body)),
+      image.manifest.descriptor.mediaType,
+    );
+    await expect(client().resolve(`${reg.host}/app:evil`)).rejects.toMatchObject({
+      code: 'ERR_IZA_REGISTRY_PROTOCOL',
+    });
   });
 });
 
@@ -206,8 +268,12 @@ describe('headManifest', () => {
       size: image.manifest.bytes.length,
     });
     await expect(c.headManifest(`${reg.host}/app:missing`)).resolves.toBeUndefined();
-    expect(reg.requests.filter((r) => r.path.includes('/manifests/')).every((r) => r.method === 'HEAD')).toBe(true);
-    expect(events).toContainEqual(expect.objectContaining({ type: 'rate-limit', remaining: '100;w=21600' }));
+    expect(
+      reg.requests.filter((r) => r.path.includes('/manifests/')).every((r) => r.method === 'HEAD'),
+    ).toBe(true);
+    expect(events).toContainEqual(
+      expect.objectContaining({ type: 'rate-limit', remaining: '100;w=21600' }),
+    );
   });
 
   it('falls back to a GET when the registry sends no Docker-Content-Digest', async () => {

@@ -17,9 +17,9 @@ import { MANIFEST_ACCEPT } from './media-types.js';
 import { hostPlatform } from './platform.js';
 import { Redactor } from './redact.js';
 import { parseReference, type ImageReference } from './reference.js';
-import { readSmallBody, resolveOn, type ResolvedImage } from './resolve-image.js';
+import { resolveOn, type ResolvedImage } from './resolve-image.js';
 import { DEFAULT_RETRY, type RetryPolicy } from './retry.js';
-import { digestOf } from './digest.js';
+import { digestOf, isValidDigest } from './digest.js';
 import type { Descriptor, Platform } from './types.js';
 
 /** Options of {@link createRegistryClient}. */
@@ -178,17 +178,19 @@ export function createRegistryClient(options: RegistryClientOptions = {}): Regis
         const head = await endpoint.request({ ...request, method: 'HEAD' });
         head.discard();
         if (head.status === 404) return undefined;
-        const digest = head.header('docker-content-digest') ?? ref.digest;
+        const header = head.header('docker-content-digest');
+        const digest = header !== undefined && isValidDigest(header) ? header : ref.digest;
         const size = Number(head.header('content-length'));
         const mediaType = (head.header('content-type') ?? '').split(';')[0]?.trim() ?? '';
         if (digest !== undefined && Number.isSafeInteger(size) && mediaType !== '')
           return { digest, mediaType, size };
 
         // Without Docker-Content-Digest only the bytes tell the digest (distribution-spec).
-        const get = await endpoint.request({ ...request, method: 'GET' });
-        if (get.status === 404) return (get.discard(), undefined);
-        const bytes = await readSmallBody(get, `manifest for ${ref.toString()}`);
-        const parsed = parseManifest(bytes, get.header('content-type'), ref.toString());
+        const name = `manifest for ${ref.toString()}`;
+        const get = { ...request, acceptStatus: [] };
+        const got = await endpoint.requestBytes({ ...get, method: 'GET' }, name);
+        const parsed = parseManifest(got.bytes, got.header('content-type'), ref.toString());
+        const bytes = got.bytes;
         return {
           digest: digestOf(bytes, ref.digest ?? 'sha256:'),
           mediaType: parsed.mediaType,

@@ -1,9 +1,11 @@
 import { EndpointAuth } from './auth.js';
 import type { Credentials } from './credentials.js';
-import type { Exchange, HttpContext } from './http-exchange.js';
+import { NetworkError, type Exchange, type HttpContext } from './http-exchange.js';
 import { readCapped, responseError, type RequestSubject } from './response-errors.js';
 import type { RetryPolicy } from './retry.js';
-import { sendWithRetry } from './send-with-retry.js';
+import { backoffDelay, sleep } from './retry.js';
+import { sendWithRetry, unreachable } from './send-with-retry.js';
+import { readSmallBody } from './small-body.js';
 
 /** One base URL serving the distribution API: the registry itself or one of its mirrors. */
 export interface EndpointOptions {
@@ -115,6 +117,35 @@ export class RegistryEndpoint {
         authenticated,
       };
       throw await responseError(ex, subject, this.#o.ctx.redactor);
+    }
+  }
+
+  /**
+   * Like {@link request}, then reads the whole (small, capped) body; a connection dropped while
+   * reading is retried like one dropped before the headers.
+   */
+  async requestBytes(
+    req: EndpointRequest,
+    what: string,
+  ): Promise<{ bytes: Buffer; header: (name: string) => string | undefined }> {
+    const { ctx, retry } = this.#o;
+    for (let attempt = 1; ; attempt++) {
+      const ex = await this.request(req);
+      try {
+        return { bytes: await readSmallBody(ex, what), header: (name) => ex.header(name) };
+      } catch (err) {
+        if (!(err instanceof NetworkError) || !err.retryable || req.signal?.aborted) throw err;
+        if (attempt >= retry.attempts) throw unreachable(err, ex.url);
+        const delayMs = backoffDelay(retry, attempt);
+        ctx.emit({
+          type: 'retry',
+          url: ctx.redactor.url(ex.url),
+          attempt,
+          delayMs,
+          reason: err.reason,
+        });
+        await sleep(delayMs, req.signal);
+      }
     }
   }
 

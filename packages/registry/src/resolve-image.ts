@@ -4,7 +4,6 @@ import { RegistryErrorCode, registryError } from './errors.js';
 import type { RegistryEventSink } from './events.js';
 import {
   checkDescriptor,
-  MANIFEST_CAP,
   parseManifest,
   verifyManifestBytes,
   type ParsedManifest,
@@ -14,7 +13,6 @@ import { formatPlatform, normalizePlatform, platformMatches } from './platform.j
 import type { ImageReference } from './reference.js';
 import { selectManifest } from './select-manifest.js';
 import type { Descriptor, ImageConfig, ImageManifest, Platform } from './types.js';
-import type { Exchange } from './http-exchange.js';
 
 /** An image resolved to one platform, with its manifest and config verified. */
 export interface ResolvedImage {
@@ -39,27 +37,6 @@ interface Fetched {
   parsed: ParsedManifest;
 }
 
-/** Reads a small body (manifest, config) refusing more than {@link MANIFEST_CAP} bytes. */
-export async function readSmallBody(ex: Exchange, what: string): Promise<Buffer> {
-  const length = Number(ex.header('content-length') ?? '0');
-  const tooBig = (): Error =>
-    registryError(RegistryErrorCode.Protocol, `${what} is larger than ${MANIFEST_CAP} bytes`, {
-      hint: 'manifests and configs are small; the registry sent something else',
-    });
-  if (length > MANIFEST_CAP) {
-    ex.discard();
-    throw tooBig();
-  }
-  const parts: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of ex.chunks()) {
-    size += chunk.length;
-    if (size > MANIFEST_CAP) throw tooBig();
-    parts.push(chunk);
-  }
-  return Buffer.concat(parts);
-}
-
 async function fetchManifest(
   endpoint: RegistryEndpoint,
   ref: ImageReference,
@@ -68,22 +45,24 @@ async function fetchManifest(
   signal: AbortSignal | undefined,
 ): Promise<Fetched> {
   const name = target.includes(':') ? `${ref.repository}@${target}` : `${ref.repository}:${target}`;
-  const ex = await endpoint.request({
-    method: 'GET',
-    path: `${ref.path}/manifests/${target}`,
-    repository: ref.path,
-    headers: { Accept: MANIFEST_ACCEPT },
-    subject: { reference: target },
-    signal,
-  });
-  const bytes = await readSmallBody(ex, `manifest for ${name}`);
+  const { bytes, header } = await endpoint.requestBytes(
+    {
+      method: 'GET',
+      path: `${ref.path}/manifests/${target}`,
+      repository: ref.path,
+      headers: { Accept: MANIFEST_ACCEPT },
+      subject: { reference: target },
+      signal,
+    },
+    `manifest for ${name}`,
+  );
   const byDigest = target.includes(':') ? target : undefined;
   const digest = verifyManifestBytes(bytes, name, {
     digest: byDigest,
-    headerDigest: ex.header('docker-content-digest'),
+    headerDigest: header('docker-content-digest'),
     size: expected?.size,
   });
-  const parsed = parseManifest(bytes, ex.header('content-type'), name, expected?.mediaType);
+  const parsed = parseManifest(bytes, header('content-type'), name, expected?.mediaType);
   return { bytes, digest, parsed };
 }
 
@@ -131,14 +110,16 @@ export async function resolveOn(
   const { manifest, mediaType } = fetched.parsed;
 
   const configDesc = manifest.config;
-  const cx = await endpoint.request({
-    method: 'GET',
-    path: `${ref.path}/blobs/${configDesc.digest}`,
-    repository: ref.path,
-    subject: { blob: configDesc.digest },
-    signal,
-  });
-  const configBytes = await readSmallBody(cx, `config ${configDesc.digest}`);
+  const { bytes: configBytes } = await endpoint.requestBytes(
+    {
+      method: 'GET',
+      path: `${ref.path}/blobs/${configDesc.digest}`,
+      repository: ref.path,
+      subject: { blob: configDesc.digest },
+      signal,
+    },
+    `config ${configDesc.digest}`,
+  );
   const configDigest = digestOf(configBytes, configDesc.digest);
   if (configDigest !== configDesc.digest || configBytes.length !== configDesc.size) {
     throw registryError(

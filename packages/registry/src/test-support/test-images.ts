@@ -47,8 +47,12 @@ export function buildTestImage(options: TestImageOptions = {}): TestImage {
   const platform = options.platform ?? { os: 'linux', architecture: 'amd64' };
   const layerType =
     options.layerMediaType ??
-    (docker ? 'application/vnd.docker.image.rootfs.diff.tar.gzip' : 'application/vnd.oci.image.layer.v1.tar+gzip');
-  const layers = (options.layers ?? [Buffer.from('layer-0')]).map((bytes) => blobOf(bytes, layerType));
+    (docker
+      ? 'application/vnd.docker.image.rootfs.diff.tar.gzip'
+      : 'application/vnd.oci.image.layer.v1.tar+gzip');
+  const layers = (options.layers ?? [Buffer.from('layer-0')]).map((bytes) =>
+    blobOf(bytes, layerType),
+  );
 
   const configJson = {
     architecture: platform.architecture,
@@ -58,7 +62,9 @@ export function buildTestImage(options: TestImageOptions = {}): TestImage {
     rootfs: { type: 'layers', diff_ids: layers.map((l) => l.descriptor.digest) },
     history: layers.map(() => ({ created_by: 'test' })),
   };
-  const configType = docker ? 'application/vnd.docker.container.image.v1+json' : 'application/vnd.oci.image.config.v1+json';
+  const configType = docker
+    ? 'application/vnd.docker.container.image.v1+json'
+    : 'application/vnd.oci.image.config.v1+json';
   const config = blobOf(JSON.stringify(configJson), configType);
 
   const manifestType = docker
@@ -81,7 +87,10 @@ export interface TestIndexEntry {
 }
 
 /** Builds an index (OCI) or manifest list (docker) over already built manifests. */
-export function buildTestIndex(entries: TestIndexEntry[], format: 'oci' | 'docker' = 'oci'): TestBlob {
+export function buildTestIndex(
+  entries: TestIndexEntry[],
+  format: 'oci' | 'docker' = 'oci',
+): TestBlob {
   const mediaType =
     format === 'docker'
       ? 'application/vnd.docker.distribution.manifest.list.v2+json'
@@ -103,7 +112,10 @@ export function buildTestIndex(entries: TestIndexEntry[], format: 'oci' | 'docke
  * attestation-storage.md`): platform unknown/unknown, annotated with the reference type.
  */
 export function buildAttestation(subject: string): { manifest: TestBlob; entry: TestIndexEntry } {
-  const image = buildTestImage({ layers: [Buffer.from('{"predicate":{}}')], layerMediaType: 'application/vnd.in-toto+json' });
+  const image = buildTestImage({
+    layers: [Buffer.from('{"predicate":{}}')],
+    layerMediaType: 'application/vnd.in-toto+json',
+  });
   return {
     manifest: image.manifest,
     entry: {

@@ -25,7 +25,12 @@ interface IssuedToken {
 export class TestAuthority {
   readonly tokens = new Map<string, IssuedToken>();
   /** Every token request's query, in order: service, scope (all), account. */
-  readonly tokenRequests: { service: string | null; scopes: string[]; account: string | null; basicUser?: string }[] = [];
+  readonly tokenRequests: {
+    service: string | null;
+    scopes: string[];
+    account: string | null;
+    basicUser?: string;
+  }[] = [];
 
   constructor(
     readonly auth: TestAuth | undefined,
@@ -54,13 +59,19 @@ export class TestAuthority {
       ...(basic === undefined ? {} : { basicUser: basic.user }),
     });
     if (auth?.scheme !== 'bearer' || (basic !== undefined && !basic.ok)) {
-      res.writeHead(401, { 'Content-Type': 'application/json' }).end('{"details":"incorrect username or password"}');
+      res
+        .writeHead(401, { 'Content-Type': 'application/json' })
+        .end('{"details":"incorrect username or password"}');
       return;
     }
     const granted = basic !== undefined || auth.anonymous !== false ? scopes : [];
     const token = randomBytes(16).toString('hex');
     this.tokens.set(token, { scopes: granted, account: basic?.user });
-    const body = { token, access_token: token, ...(auth.expiresIn === undefined ? {} : { expires_in: auth.expiresIn }) };
+    const body = {
+      token,
+      access_token: token,
+      ...(auth.expiresIn === undefined ? {} : { expires_in: auth.expiresIn }),
+    };
     res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(body));
   }
 
@@ -78,13 +89,18 @@ export class TestAuthority {
     const header = req.headers.authorization ?? '';
     const token = header.startsWith('Bearer ') ? this.tokens.get(header.slice(7)) : undefined;
     if (token !== undefined && needed.every((s) => token.scopes.includes(s))) return true;
-    const scope = needed.length > 0 ? `,scope="${needed.join(' ')}",error="insufficient_scope"` : '';
+    const scope =
+      needed.length > 0 ? `,scope="${needed.join(' ')}",error="insufficient_scope"` : '';
     return deny(res, `Bearer realm="${this.realm()}",service="test-registry"${scope}`);
   }
 }
 
 function deny(res: ServerResponse, challenge: string): false {
-  const body = JSON.stringify({ errors: [{ code: 'UNAUTHORIZED', message: 'authentication required' }] });
-  res.writeHead(401, { 'Content-Type': 'application/json', 'WWW-Authenticate': challenge }).end(body);
+  const body = JSON.stringify({
+    errors: [{ code: 'UNAUTHORIZED', message: 'authentication required' }],
+  });
+  res
+    .writeHead(401, { 'Content-Type': 'application/json', 'WWW-Authenticate': challenge })
+    .end(body);
   return false;
 }

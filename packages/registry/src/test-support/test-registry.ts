@@ -77,7 +77,11 @@ export async function startTestRegistry(options: TestRegistryOptions = {}): Prom
   let storageUrl = '';
   const authority = new TestAuthority(options.auth, () => `${url}/token`);
 
-  const applyFault = (server: RecordedRequest['server'], req: IncomingMessage, res: ServerResponse): TestFault | undefined => {
+  const applyFault = (
+    server: RecordedRequest['server'],
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): TestFault | undefined => {
     const fault = faults.find(
       (f) =>
         f.times > 0 &&
@@ -88,8 +92,12 @@ export async function startTestRegistry(options: TestRegistryOptions = {}): Prom
     if (fault === undefined) return undefined;
     fault.times--;
     if (fault.status !== undefined) {
-      const body = fault.body ?? JSON.stringify({ errors: [{ code: 'UNKNOWN', message: `scripted ${fault.status}` }] });
-      res.writeHead(fault.status, { 'Content-Type': 'application/json', ...fault.headers }).end(body);
+      const body =
+        fault.body ??
+        JSON.stringify({ errors: [{ code: 'UNKNOWN', message: `scripted ${fault.status}` }] });
+      res
+        .writeHead(fault.status, { 'Content-Type': 'application/json', ...fault.headers })
+        .end(body);
     }
     return fault;
   };
@@ -111,14 +119,19 @@ export async function startTestRegistry(options: TestRegistryOptions = {}): Prom
     }
 
     const m = /^\/v2\/(.+)\/(manifests|blobs)\/([^/]+)$/.exec(parsed.pathname);
-    if (m === null || (req.method !== 'GET' && req.method !== 'HEAD')) return notFound(res, 'NAME_UNKNOWN', req);
+    if (m === null || (req.method !== 'GET' && req.method !== 'HEAD'))
+      return notFound(res, 'NAME_UNKNOWN', req);
     const [, repository = '', kind, ref = ''] = m;
     if (!authority.check(req, res, repository)) return;
 
     if (kind === 'manifests') {
       const found = manifests.get(repository)?.get(decodeURIComponent(ref));
-      if (found === undefined) return notFound(res, manifests.has(repository) ? 'MANIFEST_UNKNOWN' : 'NAME_UNKNOWN', req);
-      const headers: Record<string, string> = { 'Content-Type': found.contentType, 'Content-Length': String(found.bytes.length) };
+      if (found === undefined)
+        return notFound(res, manifests.has(repository) ? 'MANIFEST_UNKNOWN' : 'NAME_UNKNOWN', req);
+      const headers: Record<string, string> = {
+        'Content-Type': found.contentType,
+        'Content-Length': String(found.bytes.length),
+      };
       if (!options.omitDigestHeader) headers['Docker-Content-Digest'] = found.digest;
       if (rate !== undefined) {
         if (req.method === 'GET') rate.remaining = Math.max(0, rate.remaining - 1);
@@ -149,7 +162,13 @@ export async function startTestRegistry(options: TestRegistryOptions = {}): Prom
     serveBlob(req, res, blob, digest, fault);
   });
 
-  function serveBlob(req: IncomingMessage, res: ServerResponse, blob: Buffer, digest: string, fault: TestFault | undefined): void {
+  function serveBlob(
+    req: IncomingMessage,
+    res: ServerResponse,
+    blob: Buffer,
+    digest: string,
+    fault: TestFault | undefined,
+  ): void {
     const range = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
     const start = range !== null && options.range !== false ? Number(range[1]) : 0;
     const body = blob.subarray(start);
@@ -163,7 +182,9 @@ export async function startTestRegistry(options: TestRegistryOptions = {}): Prom
     res.writeHead(start > 0 ? 206 : 200, headers);
     if (req.method === 'HEAD') return void res.end();
     if (fault?.dropAfterBytes !== undefined) {
-      res.write(body.subarray(0, fault.dropAfterBytes), () => setTimeout(() => res.socket?.destroy(), 20));
+      res.write(body.subarray(0, fault.dropAfterBytes), () =>
+        setTimeout(() => res.socket?.destroy(), 20),
+      );
       return;
     }
     res.end(body);
@@ -198,21 +219,35 @@ export async function startTestRegistry(options: TestRegistryOptions = {}): Prom
     pushImage(repository, tags, image) {
       api.putBlob(repository, image.config.bytes);
       for (const layer of image.layers) api.putBlob(repository, layer.bytes);
-      return api.putManifest(repository, tags, image.manifest.bytes, image.manifest.descriptor.mediaType);
+      return api.putManifest(
+        repository,
+        tags,
+        image.manifest.bytes,
+        image.manifest.descriptor.mediaType,
+      );
     },
     async close() {
-      await Promise.all([registry, storage].map((s) => new Promise<void>((resolve) => {
-        s.close(() => resolve());
-        s.closeAllConnections();
-      })));
+      await Promise.all(
+        [registry, storage].map(
+          (s) =>
+            new Promise<void>((resolve) => {
+              s.close(() => resolve());
+              s.closeAllConnections();
+            }),
+        ),
+      );
     },
   };
   return api;
 }
 
 function notFound(res: ServerResponse, code: string, req: IncomingMessage): void {
-  const body = JSON.stringify({ errors: [{ code, message: `${code.toLowerCase().replace('_', ' ')}` }] });
-  res.writeHead(404, { 'Content-Type': 'application/json' }).end(req.method === 'HEAD' ? undefined : body);
+  const body = JSON.stringify({
+    errors: [{ code, message: `${code.toLowerCase().replace('_', ' ')}` }],
+  });
+  res
+    .writeHead(404, { 'Content-Type': 'application/json' })
+    .end(req.method === 'HEAD' ? undefined : body);
 }
 
 function listen(server: Server): Promise<string> {
