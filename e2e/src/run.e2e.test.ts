@@ -1,0 +1,313 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { cgroupsUnder } from './harness/cgroups.js';
+import { failureReport, lines } from './harness/cli-output.js';
+import { iza, type IzaOptions } from './harness/iza.js';
+import { makeIzaRoot, removeIzaRoot } from './harness/iza-root.js';
+import { mountsUnder } from './harness/mountinfo.js';
+import { pathsBelow } from './harness/path-list.js';
+import { processesRootedUnder, processesWithArg } from './harness/processes.js';
+import { fixture } from './harness/suite-state.js';
+
+// `iza run` with the minimal busybox image, once per storage driver. After every test: no mount
+// under the root, no new iza cgroup, no process rooted in the root.
+
+const IMAGE_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+describe.each(['overlay', 'copy'] as const)('iza run --storage-driver %s', (driver) => {
+  let root: string;
+  let cgroupsBefore: string[];
+  const image = () => fixture('minimal:latest').ref;
+  const run = (args: string[], opts: IzaOptions = {}) =>
+    iza(['--storage-driver', driver, 'run', ...args], { root, ...opts });
+
+  beforeAll(async () => {
+    root = await makeIzaRoot(`run-${driver}`);
+    cgroupsBefore = cgroupsUnder();
+    for (const tag of ['latest', 'entrypoint', 'user']) {
+      const pull = await iza(['pull', '-q', fixture(`minimal:${tag}`).ref], { root });
+      expect(pull).toMatchObject({ exitCode: 0 });
+    }
+  });
+
+  afterEach(() => {
+    expect(mountsUnder(root)).toEqual([]);
+    expect(cgroupsUnder()).toEqual(cgroupsBefore);
+    expect(processesRootedUnder(root)).toEqual([]);
+  });
+
+  afterAll(async () => {
+    expect(await removeIzaRoot(root)).toEqual([]);
+  });
+
+  describe('isolation', () => {
+    it('shows the image root at /', async () => {
+      const result = await run(['--rm', image(), 'ls', '-1', '/']);
+
+      expect(result).toMatchObject({ exitCode: 0 });
+      const names = lines(result.stdout);
+      expect(names).toEqual(expect.arrayContaining(['bin', 'etc', 'home', 'proc', 'tmp']));
+      // The host has /usr and /work; this image has neither.
+      expect(names).not.toContain('usr');
+      expect(names).not.toContain('work');
+    });
+
+    it('sets the hostname to iza-container', async () => {
+      const result = await run(['--rm', image(), 'hostname']);
+      expect(result).toMatchObject({ exitCode: 0, stdout: 'iza-container' });
+    });
+
+    it('honours --hostname', async () => {
+      const result = await run(['--rm', '--hostname', 'box-1', image(), 'hostname']);
+      expect(result).toMatchObject({ exitCode: 0, stdout: 'box-1' });
+    });
+
+    it('shows only the container processes to ps, the command as pid 1', async () => {
+      const result = await run(['--rm', image(), 'ps', '-o', 'pid,comm']);
+
+      expect(result).toMatchObject({ exitCode: 0 });
+      const rows = lines(result.stdout)
+        .slice(1)
+        .map((l) => l.trim().split(/\s+/));
+      expect(rows).toEqual([['1', 'ps']]);
+    });
+
+    it('has only the loopback interface', async () => {
+      const result = await run(['--rm', image(), 'ip', '-o', 'link', 'show']);
+
+      expect(result).toMatchObject({ exitCode: 0 });
+      const names = lines(result.stdout).map((l) => l.split(':')[1]?.trim());
+      expect(names).toEqual(['lo']);
+    });
+
+    it('keeps a file written in one run out of the host and of the next run', async () => {
+      const name = `iza-e2e-${randomUUID()}`;
+      const write = await run(['--rm', image(), 'sh', '-c', `echo x > /${name} && cat /${name}`]);
+      expect(write).toMatchObject({ exitCode: 0, stdout: 'x' });
+
+      expect(existsSync(`/${name}`)).toBe(false);
+      const next = await run(['--rm', image(), 'ls', `/${name}`]);
+      expect(next.exitCode).not.toBe(0);
+    });
+
+    it('leaves no state behind in the root after --rm', async () => {
+      const before = await pathsBelow(root);
+      const result = await run(['--rm', image(), 'true']);
+
+      expect(result).toMatchObject({ exitCode: 0 });
+      expect(await pathsBelow(root)).toEqual(before);
+    });
+
+    it('leaves no process behind when the container backgrounds one', async () => {
+      const marker = `iza-e2e-${randomUUID().slice(0, 8)}`;
+      const script = `sleep 300 ${marker} 2>/dev/null & sleep 300 & echo started`;
+      // busybox sleep ignores extra words; the marker makes the process findable by argv.
+      const result = await run(['--rm', image(), 'sh', '-c', script]);
+
+      expect(result).toMatchObject({ exitCode: 0, stdout: 'started' });
+      expect(processesWithArg(marker)).toEqual([]);
+    });
+  });
+
+  describe('exit codes', () => {
+    it.each([
+      ['the command exits 0', ['true'], 0],
+      ['the command exits 3', ['sh', '-c', 'exit 3'], 3],
+      ['the command is killed by SIGKILL', ['sh', '-c', 'kill -9 $$'], 137],
+      ['the command is killed by SIGTERM', ['sh', '-c', 'kill -15 $$'], 143],
+      ['the command is not executable', ['/bin/not-executable'], 126],
+      ['the command does not exist', ['/no/such/binary'], 127],
+      ['the command is not on PATH', ['no-such-command'], 127],
+    ])('passes the status through when %s', async (_, command, expected) => {
+      const result = await run(['--rm', image(), ...command]);
+      expect(result).toMatchObject({ exitCode: expected });
+    });
+
+    it('exits 125 on a usage error such as --memory abc', async () => {
+      const result = await run(['--rm', '--memory', 'abc', image(), 'true']);
+
+      const report = failureReport(result);
+      expect(report).toMatchObject({ exitCode: 125, stackFrames: [] });
+      expect(report.errors).toHaveLength(1);
+    });
+
+    it('exits 125 with a hint to pull for --pull never and an absent image', async () => {
+      const result = await run(['--rm', '--pull', 'never', 'absent:tag', 'true']);
+
+      const report = failureReport(result);
+      expect(report).toMatchObject({ exitCode: 125, stackFrames: [] });
+      expect(report.errors).toEqual(["Error: Image 'absent:tag' not found"]);
+      expect(report.hints.join('\n')).toMatch(/iza pull/);
+    });
+  });
+
+  describe('the image config and its overrides', () => {
+    it('takes Env, Cmd and WorkingDir from the image', async () => {
+      const env = await run(['--rm', image(), 'env']);
+      expect(lines(env.stdout)).toContain(IMAGE_PATH);
+      const pwd = await run(['--rm', image(), 'pwd']);
+      expect(pwd).toMatchObject({ exitCode: 0, stdout: '/' });
+      const cmd = await run(['--rm', '-i', image()], { input: 'echo from-default-cmd\n' });
+      expect(cmd).toMatchObject({ exitCode: 0, stdout: 'from-default-cmd' });
+    });
+
+    it('runs Entrypoint with Cmd, and replaces Cmd with the arguments', async () => {
+      const ref = fixture('minimal:entrypoint').ref;
+      const defaults = await run(['--rm', ref]);
+      expect(defaults).toMatchObject({ exitCode: 0, stdout: 'from-entrypoint default-arg' });
+      const args = await run(['--rm', ref, 'a', 'b']);
+      expect(args).toMatchObject({ exitCode: 0, stdout: 'from-entrypoint a b' });
+    });
+
+    it('replaces the entrypoint with --entrypoint (and drops the image Cmd)', async () => {
+      const ref = fixture('minimal:entrypoint').ref;
+      const result = await run(['--rm', '--entrypoint', '/bin/echo', ref, 'only-this']);
+      expect(result).toMatchObject({ exitCode: 0, stdout: 'only-this' });
+    });
+
+    it('runs as the image User in its WorkingDir, with supplementary groups', async () => {
+      const ref = fixture('minimal:user').ref;
+      const id = await run(['--rm', ref, 'id']);
+      expect(id).toMatchObject({ exitCode: 0 });
+      expect(id.stdout).toMatch(/^uid=1000\(app\) gid=1000\(app\) groups=/);
+      expect(id.stdout).toMatch(/\b50\(staff\)/);
+      const pwd = await run(['--rm', ref, 'pwd']);
+      expect(pwd).toMatchObject({ exitCode: 0, stdout: '/home/app' });
+    });
+
+    it('sets variables with -e and --env-file', async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'iza-e2e-envfile-'));
+      const envFile = join(dir, 'env');
+      await writeFile(envFile, '# a comment\nFROM_FILE=yes\n\nSPACED=a b\n');
+      const result = await run(['--rm', '-e', 'FOO=bar', '--env-file', envFile, image(), 'env']);
+      await rm(dir, { recursive: true, force: true });
+
+      expect(result).toMatchObject({ exitCode: 0 });
+      expect(lines(result.stdout)).toEqual(
+        expect.arrayContaining(['FOO=bar', 'FROM_FILE=yes', 'SPACED=a b', IMAGE_PATH]),
+      );
+    });
+
+    it('changes the directory with -w, creating it when missing', async () => {
+      const result = await run(['--rm', '-w', '/made/by/iza', image(), 'pwd']);
+      expect(result).toMatchObject({ exitCode: 0, stdout: '/made/by/iza' });
+    });
+
+    it.each([
+      ['1234:5678', /^uid=1234 gid=5678/],
+      ['app', /^uid=1000\(app\) gid=1000\(app\)/],
+      ['app:staff', /^uid=1000\(app\) gid=50\(staff\)/],
+      ['0', /^uid=0\(root\) gid=0\(root\)/],
+    ])('runs as -u %s', async (user, expected) => {
+      const result = await run(['--rm', '-u', user, image(), 'id']);
+      expect(result).toMatchObject({ exitCode: 0 });
+      expect(result.stdout).toMatch(expected);
+    });
+  });
+
+  describe('volumes and read-only roots', () => {
+    let hostDir: string;
+
+    beforeAll(async () => {
+      hostDir = await mkdtemp(join(tmpdir(), 'iza-e2e-volume-'));
+      await writeFile(join(hostDir, 'from-host'), 'hello from the host\n');
+    });
+
+    afterAll(async () => {
+      await rm(hostDir, { recursive: true, force: true });
+    });
+
+    it('binds a host directory with -v, both ways', async () => {
+      const script = 'cat /data/from-host && echo from-container > /data/from-container';
+      const result = await run(['--rm', '-v', `${hostDir}:/data`, image(), 'sh', '-c', script]);
+
+      expect(result).toMatchObject({ exitCode: 0, stdout: 'hello from the host' });
+      expect(await readFile(join(hostDir, 'from-container'), 'utf8')).toBe('from-container\n');
+    });
+
+    it('refuses writes to a :ro volume', async () => {
+      const args = ['--rm', '-v', `${hostDir}:/data:ro`, image(), 'touch', '/data/nope'];
+      const result = await run(args);
+
+      expect(result.exitCode).not.toBe(0);
+      expect(result.stderr).toMatch(/read-only file system/i);
+      expect(existsSync(join(hostDir, 'nope'))).toBe(false);
+    });
+
+    it('refuses writes to the root with --read-only', async () => {
+      const result = await run(['--rm', '--read-only', image(), 'touch', '/nope']);
+
+      expect(result.exitCode).not.toBe(0);
+      expect(result.stderr).toMatch(/read-only file system/i);
+    });
+  });
+});
+
+describe('iza run resource limits and modes', () => {
+  let root: string;
+  let cgroupsBefore: string[];
+  const image = () => fixture('minimal:latest').ref;
+
+  beforeAll(async () => {
+    root = await makeIzaRoot('run-limits');
+    cgroupsBefore = cgroupsUnder();
+  });
+
+  afterEach(() => {
+    expect(mountsUnder(root)).toEqual([]);
+    expect(cgroupsUnder()).toEqual(cgroupsBefore);
+  });
+
+  afterAll(async () => {
+    expect(await removeIzaRoot(root)).toEqual([]);
+  });
+
+  it('pulls a missing image first, with progress on stderr only', async () => {
+    const result = await iza(['run', '--rm', image(), 'echo', 'ran'], { root });
+
+    expect(result).toMatchObject({ exitCode: 0, stdout: 'ran' });
+    expect(result.stderr).not.toBe('');
+  });
+
+  it('reports an OOM kill under --memory 50m and exits 137', async () => {
+    // busybox dd allocates its whole 100 MB block: one allocating process, no respawn.
+    const dd = ['dd', 'if=/dev/zero', 'of=/dev/null', 'bs=100M', 'count=1'];
+    const result = await iza(['run', '--rm', '--memory', '50m', image(), ...dd], { root });
+
+    expect(result.exitCode).toBe(137);
+    expect(lines(result.stderr)).toContain('container killed: out of memory (limit 50MiB)');
+  });
+
+  it('runs the same allocation fine without a limit', async () => {
+    const dd = ['dd', 'if=/dev/zero', 'of=/dev/null', 'bs=100M', 'count=1'];
+    const result = await iza(['run', '--rm', image(), ...dd], { root });
+    expect(result.exitCode).toBe(0);
+  });
+
+  it('caps the number of processes with --pids-limit', async () => {
+    const script = 'for i in 1 2 3 4 5 6 7 8 9 10 11 12; do sleep 2 & done; wait';
+    const result = await iza(['run', '--rm', '--pids-limit', '5', image(), 'sh', '-c', script], {
+      root,
+    });
+    expect(result.stderr).toMatch(/can't fork|resource temporarily unavailable/i);
+  });
+
+  it('runs a host binary with no image (first argument an absolute path)', async () => {
+    const result = await iza(['run', '--rm', '/bin/sh', '-c', 'echo hi'], { root });
+    expect(result).toMatchObject({ exitCode: 0, stdout: 'hi' });
+  });
+
+  it('reaps orphans with --init and still passes the status through', async () => {
+    const result = await iza(
+      ['run', '--rm', '--init', image(), 'sh', '-c', '(sleep 1 &) ; exit 5'],
+      {
+        root,
+      },
+    );
+    expect(result.exitCode).toBe(5);
+  });
+});
