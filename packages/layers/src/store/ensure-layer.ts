@@ -52,7 +52,7 @@ export interface EnsureLayerOptions {
    * discard the first `offset` bytes yourself). Offset is non-zero when a partial download of an
    * earlier attempt is resumed. Not called when the layer or its blob is already stored.
    */
-  openBlob: (offset: number) => Promise<AsyncIterable<Uint8Array>>;
+  openBlob: (offset: number) => Promise<AsyncIterable<Uint8Array> | Iterable<Uint8Array>>;
   onProgress?: (progress: LayerProgress) => void;
   onWarning?: (warning: ExtractWarning) => void;
   signal?: AbortSignal;
@@ -221,9 +221,11 @@ class BlobDownload {
 
     const fd = openSync(this.partial, 'a', 0o644);
     try {
-      let network: AsyncIterator<Uint8Array>;
+      let network: AsyncIterator<Uint8Array> | Iterator<Uint8Array>;
       try {
-        network = (await this.opts.openBlob(offset))[Symbol.asyncIterator]();
+        const src = await this.opts.openBlob(offset);
+        network =
+          Symbol.asyncIterator in src ? src[Symbol.asyncIterator]() : src[Symbol.iterator]();
       } catch (err) {
         this.sourceFailed = true;
         throw err;
