@@ -92,8 +92,8 @@ describe('iza info --format json', () => {
     }
   });
 
-  it('lists the namespaces as available', () => {
-    for (const ns of ['pid', 'net', 'mount', 'uts', 'ipc', 'user', 'cgroup']) {
+  it('lists the namespaces by their /proc/self/ns names, all available here', () => {
+    for (const ns of ['pid', 'net', 'mnt', 'uts', 'ipc', 'user', 'cgroup']) {
       expect(report.namespaces[ns]).toBe(true);
     }
   });
