@@ -68,7 +68,7 @@ describeRoot('cgroups on this host (root)', () => {
 
     expect(await cg.pids()).toEqual([child.pid]);
     let stats = await cg.stats();
-    for (let i = 0; i < 50 && !(stats.memoryCurrent! > 0); i++) {
+    for (let i = 0; i < 50 && !((stats.memoryCurrent ?? 0) > 0); i++) {
       await new Promise((r) => setTimeout(r, 20));
       stats = await cg.stats();
     }

@@ -21,6 +21,7 @@ function izaRoots(layout: CgroupLayout): string[] {
  * iza creates (never anything else; `--cgroup-parent` cgroups are out of reach), whose name
  * `isAlive` rejects. A cgroup that still holds processes is kept. Returns the removed paths.
  */
+// LIMITATION: cgroups made under a `parent` override are not found here.
 export async function removeStaleCgroups(
   layout: CgroupLayout,
   isAlive: (name: string) => boolean | Promise<boolean>,

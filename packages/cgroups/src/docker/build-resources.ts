@@ -96,6 +96,7 @@ function cpuLimits(flags: DockerResourceFlags, hostCpus: number): LinuxResources
  * memory+swap = 2×memory, 0 < cpus ≤ host CPUs, cpuset within the host's CPUs, pids-limit
  * > 0 or -1. Every violation is ERR_IZA_CGROUPS_INVALID_LIMIT with docker's one-line message.
  */
+// LIMITATION: no --cpu-period/--cpu-quota, --memory-swappiness, blkio/io or hugetlb flags.
 export function buildResources(
   flags: DockerResourceFlags,
   host: { hostCpus: number },

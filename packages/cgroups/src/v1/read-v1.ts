@@ -25,6 +25,7 @@ export async function readNumber(fs: CgroupFs, path: string): Promise<number | u
  * Older kernels lack it; then `under_oom` (1 while the group is at its limit with the OOM killer
  * busy) is the best signal there is, so the answer is 0 or 1.
  */
+// LIMITATION: without the oom_kill counter the answer is under_oom (0 or 1), not a count.
 export async function readOomKillsV1(fs: CgroupFs, dir: string): Promise<number> {
   const text = await fs.read(join(dir, 'memory.oom_control')).catch(() => '');
   const keys = parseFlatKeyed(text);

@@ -53,6 +53,7 @@ function noDelegation(dir: string, controllers: string[], cause?: unknown): IzaE
  * only process there is iza itself, iza moves its OWN pid into `iza/supervisor` (a leaf it
  * creates) and retries; with any other process present it refuses, never moving a stranger.
  */
+// LIMITATION: no systemd driver; on a systemd v2 host iza needs a delegated scope to limit.
 async function delegateFromCurrent(input: V2CreateInput, current: string): Promise<string[]> {
   const { fs, controllers, selfPid } = input;
   const created: string[] = [];
@@ -94,23 +95,28 @@ export async function createV2Part(input: V2CreateInput, parts: CgroupPart[]): P
   }
 
   const segments = (parent ?? 'iza').split('/').filter((s) => s !== '');
-  const chain = await makeChain(fs, base, [...segments, name]);
-  const ours = [...created.filter((d) => !d.endsWith('/supervisor')), ...chain.created];
+  const enableIn = (dir: string) =>
+    wrapWrite(`enabling controllers in ${dir}`, () => enable(fs, dir, controllers));
+
+  // Outermost first, each before its child exists: a controller can only be enabled where the
+  // parent already passes it down, and the leaf then starts with every interface file.
+  if (parent !== undefined && controllers.length > 0) await enableIn(base);
+  let dir = base;
+  for (const segment of segments) {
+    dir = join(dir, segment);
+    const fresh = await wrapWrite(`creating cgroup ${dir}`, () => fs.mkdir(dir));
+    if (fresh) created.push(dir);
+    if (controllers.length > 0) await enableIn(dir);
+  }
+
+  const chain = await makeChain(fs, dir, [name]);
   const part: CgroupPart = {
     version: 2,
     dir: chain.leaf,
     controllers,
-    createdAncestors: ours.filter((d) => d !== chain.leaf),
+    createdAncestors: created.filter((d) => !d.endsWith('/supervisor')),
   };
   parts.push(part);
-
-  // Outermost first: a controller can only be enabled where the parent already passes it down.
-  const ancestors = parent === undefined ? [] : [base];
-  let dir = base;
-  for (const segment of segments) ancestors.push((dir = join(dir, segment)));
-  for (const ancestor of controllers.length > 0 ? ancestors : []) {
-    await wrapWrite(`enabling controllers in ${ancestor}`, () => enable(fs, ancestor, controllers));
-  }
 
   await applyWrites(fs, chain.leaf, v2LimitWrites(resources, controllers));
 }
