@@ -72,6 +72,8 @@ export class EndpointAuth {
    * challenge names that are missing put first, as go-containerregistry does), or undefined when
    * asking again cannot help.
    */
+  // LIMITATION: the extra scopes are not remembered for the repository, so a registry demanding
+  // them costs one more token exchange on each later request.
   retryScopes(header: string | undefined, scopes: string[]): string[] | undefined {
     const before = this.challenge;
     this.learn(header);

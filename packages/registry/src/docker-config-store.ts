@@ -135,6 +135,8 @@ function findAuth(config: DockerConfig, host: string): AuthEntry | undefined {
   return key === undefined ? undefined : auths[key];
 }
 
+// LIMITATION: an entry holding only `identitytoken` (an OAuth refresh token) gives no
+// credentials, so that registry is pulled anonymously.
 function decodeAuth(entry: AuthEntry | undefined): Credentials | undefined {
   if (entry === undefined) return undefined;
   if (typeof entry.auth === 'string' && entry.auth !== '') {

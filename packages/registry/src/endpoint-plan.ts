@@ -51,7 +51,11 @@ export function isInsecureRegistry(domain: string, insecure: readonly string[]):
   });
 }
 
-/** Mirrors first, as docker's `registry-mirrors`, then the registry itself. */
+/**
+ * Mirrors first, as docker's `registry-mirrors`, then the registry itself.
+ * LIMITATION: HTTPS always verifies certificates against the system CAs; a registry with a
+ * self-signed certificate is reachable only as plain HTTP through `insecureRegistries`.
+ */
 export function planEndpoints(
   domain: string,
   mirrors: Readonly<Record<string, readonly string[]>>,

@@ -6,7 +6,11 @@ import type { Descriptor, ImageIndex, Platform } from './types.js';
 /** BuildKit's marker on attestation entries (`moby/buildkit:docs/attestations/attestation-storage.md`). */
 const REFERENCE_TYPE = 'vnd.docker.reference.type';
 
-/** True for an index entry that is an image for some platform (not an attestation, not unknown). */
+/**
+ * True for an index entry that is an image for some platform (not an attestation, not unknown).
+ * LIMITATION: an entry without `platform` is skipped, so an index whose only entry lacks one
+ * reports no matching platform.
+ */
 function isImageEntry(entry: Descriptor): entry is Descriptor & { platform: Platform } {
   if (entry.annotations?.[REFERENCE_TYPE] === 'attestation-manifest') return false;
   if (!isManifestType(entry.mediaType) && !isIndexType(entry.mediaType)) return false;

@@ -100,7 +100,11 @@ function readParams(s: Scanner, challenge: AuthChallenge): string | undefined {
   }
 }
 
-/** The challenge iza answers: Bearer first, then Basic (Digest is not supported). */
+/**
+ * The challenge iza answers: Bearer first, then Basic.
+ * LIMITATION: Digest and Negotiate challenges are never answered; such registries fail with
+ * ERR_IZA_REGISTRY_UNAUTHORIZED.
+ */
 export function pickChallenge(challenges: readonly AuthChallenge[]): AuthChallenge | undefined {
   return (
     challenges.find((c) => c.scheme === 'bearer') ?? challenges.find((c) => c.scheme === 'basic')
