@@ -72,9 +72,13 @@ console.log(typeof engine.createEngine);`,
     expected: /^function$/,
   },
   '@iza/cli': {
+    // `--` matters: without it npx takes --version for itself and prints npm's version.
     script: `import { execFileSync } from 'node:child_process';
-console.log(execFileSync('npx', ['--no-install', 'iza', '--version'], { encoding: 'utf8' }).trim());`,
-    expected: /\b\d+\.\d+\.\d+\b/,
+import { readFileSync } from 'node:fs';
+const { version } = JSON.parse(readFileSync('node_modules/@iza/cli/package.json', 'utf8'));
+const out = execFileSync('npx', ['--no', '--', 'iza', '--version'], { encoding: 'utf8' });
+console.log(out.includes(version) ? 'iza version ' + version : 'unexpected: ' + out);`,
+    expected: /^iza version \d+\.\d+\.\d+$/,
   },
 };
 

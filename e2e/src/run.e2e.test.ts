@@ -311,3 +311,30 @@ describe('iza run resource limits and modes', () => {
     expect(result.exitCode).toBe(5);
   });
 });
+
+describe('iza run with a glibc userland (debian:bookworm)', () => {
+  let root: string;
+
+  beforeAll(async () => {
+    root = await makeIzaRoot('run-debian');
+    const pull = await iza(['pull', '-q', fixture('debian:bookworm').ref], { root });
+    expect(pull).toMatchObject({ exitCode: 0 });
+  });
+
+  afterAll(async () => {
+    expect(await removeIzaRoot(root)).toEqual([]);
+  });
+
+  it('runs dynamically linked programs from the image (bash, dpkg)', async () => {
+    const ref = fixture('debian:bookworm').ref;
+    const script = "cat /etc/iza-e2e-release && dpkg-query -W -f='${Package}\\n' bash";
+    const result = await iza(['run', '--rm', ref, 'bash', '-c', script], { root });
+    expect(result).toMatchObject({ exitCode: 0, stdout: 'debian bookworm minbase\nbash' });
+  });
+
+  it('applies the whiteouts of a deleted directory tree', async () => {
+    const ref = fixture('debian:bookworm').ref;
+    const result = await iza(['run', '--rm', ref, 'ls', '/usr/share/doc'], { root });
+    expect(result.exitCode).toBe(2);
+  });
+});
