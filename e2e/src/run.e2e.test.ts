@@ -104,8 +104,9 @@ describe.each(['overlay', 'copy'] as const)('iza run --storage-driver %s', (driv
 
     it('leaves no process behind when the container backgrounds one', async () => {
       const marker = `iza-e2e-${randomUUID().slice(0, 8)}`;
-      const script = `sleep 300 ${marker} 2>/dev/null & sleep 300 & echo started`;
-      // busybox sleep ignores extra words; the marker makes the process findable by argv.
+      // The marker is $0 of a background shell, so the process is findable by argv from the
+      // host; `; true` keeps busybox sh from exec-ing sleep in its place.
+      const script = `sh -c 'sleep 300; true' ${marker} & echo started`;
       const result = await run(['--rm', image(), 'sh', '-c', script]);
 
       expect(result).toMatchObject({ exitCode: 0, stdout: 'started' });
@@ -117,13 +118,43 @@ describe.each(['overlay', 'copy'] as const)('iza run --storage-driver %s', (driv
     it.each([
       ['the command exits 0', ['true'], 0],
       ['the command exits 3', ['sh', '-c', 'exit 3'], 3],
-      ['the command is killed by SIGKILL', ['sh', '-c', 'kill -9 $$'], 137],
-      ['the command is killed by SIGTERM', ['sh', '-c', 'kill -15 $$'], 143],
       ['the command is not executable', ['/bin/not-executable'], 126],
       ['the command does not exist', ['/no/such/binary'], 127],
       ['the command is not on PATH', ['no-such-command'], 127],
     ])('passes the status through when %s', async (_, command, expected) => {
       const result = await run(['--rm', image(), ...command]);
+      expect(result).toMatchObject({ exitCode: expected });
+    });
+
+    it('exits 137 when the container process is SIGKILLed from the host', async () => {
+      const marker = `iza-e2e-${randomUUID().slice(0, 8)}`;
+      const running = run(['--rm', image(), 'sh', '-c', 'sleep 300; true', marker]);
+      let pids: number[] = [];
+      for (let i = 0; i < 200 && pids.length === 0; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        pids = processesWithArg(marker);
+      }
+      // The kernel ignores SIGKILL sent to a pid-namespace init from inside; from the host it
+      // kills it, and iza must report 128 + 9.
+      for (const pid of pids) process.kill(pid, 'SIGKILL');
+
+      expect(pids).toHaveLength(1);
+      expect(await running).toMatchObject({ exitCode: 137 });
+    });
+
+    it.each([
+      ['SIGKILL', 9, 137],
+      ['SIGTERM', 15, 143],
+    ])('exits 128+N under --init when the command dies of %s', async (_, signal, expected) => {
+      // Without --init the command is pid 1 and `kill $$` from inside is ignored (pid_namespaces(7)).
+      const result = await run([
+        '--rm',
+        '--init',
+        image(),
+        'sh',
+        '-c',
+        `kill -${String(signal)} $$`,
+      ]);
       expect(result).toMatchObject({ exitCode: expected });
     });
 
