@@ -1,1 +1,1 @@
-export {};
+export { main, EXIT_USAGE } from './main.js';

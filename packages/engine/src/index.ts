@@ -1,1 +1,10 @@
-export {};
+export { Engine, createEngine, canonicalName, dockerConfigPathFrom } from './engine.js';
+export type { EngineOptions } from './engine-options.js';
+export type { PullEvent, PullResult, PullOptions, LayerInfo } from './pull.js';
+export type { RunRequest, LimitOptions } from './run/run-request.js';
+export { isHostMode } from './run/run-request.js';
+export { buildProcessArgs } from './run/process-args.js';
+export { buildEnvironment, parseEnvFile, DEFAULT_PATH } from './run/environment.js';
+export { exitCodeOf, exitCodeForExecError } from './run/exit-status.js';
+export type { ImageSummary } from './images.js';
+export type { InfoReport } from './info.js';

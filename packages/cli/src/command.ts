@@ -1,0 +1,101 @@
+import type { Argv } from 'yargs';
+
+import type { GlobalOptions } from './global-options.js';
+
+/** What a command handler gets besides its parsed arguments. */
+export interface CommandContext {
+  globals: GlobalOptions;
+  /** Arguments after the image for `run`-like commands, passed to the container verbatim. */
+  rest: string[];
+  stdout: NodeJS.WriteStream;
+  stderr: NodeJS.WriteStream;
+  env: NodeJS.ProcessEnv;
+  /** iza's version, from its package.json. */
+  version: string;
+}
+
+/**
+ * One `iza` command, loaded only when it is the one being run (start-up time is product: see
+ * README "Start-up"). The handler returns the process exit code.
+ */
+export interface CommandModule {
+  command: string;
+  describe: string;
+  builder(y: Argv): Argv;
+  handler(argv: Record<string, unknown>, ctx: CommandContext): Promise<number>;
+  /**
+   * For commands whose trailing arguments belong to someone else (`run IMAGE CMD...`): the
+   * options that take a value, so the CLI can find where its own arguments end.
+   */
+  valuedOptions?: ReadonlySet<string>;
+}
+
+/** The command list, with no command module loaded: enough for `iza --help`. */
+export const commandTable: ReadonlyArray<{
+  name: string;
+  aliases?: string[];
+  usage: string;
+  describe: string;
+  load: () => Promise<{ default: CommandModule }>;
+}> = [
+  {
+    name: 'run',
+    usage: 'run [OPTIONS] IMAGE|/HOST/BINARY [COMMAND] [ARG...]',
+    describe: 'Run a command in a new container',
+    load: () => import('./commands/run.js'),
+  },
+  {
+    name: 'pull',
+    usage: 'pull [OPTIONS] IMAGE',
+    describe: 'Download an image from a registry',
+    load: () => import('./commands/pull.js'),
+  },
+  {
+    name: 'images',
+    usage: 'images [OPTIONS]',
+    describe: 'List images',
+    load: () => import('./commands/images.js'),
+  },
+  {
+    name: 'rmi',
+    usage: 'rmi [OPTIONS] IMAGE [IMAGE...]',
+    describe: 'Remove one or more images',
+    load: () => import('./commands/rmi.js'),
+  },
+  {
+    name: 'image',
+    usage: 'image COMMAND',
+    describe: 'Manage images: inspect, mount, umount, prune, ls, rm',
+    load: () => import('./commands/image.js'),
+  },
+  {
+    name: 'save',
+    usage: 'save -o FILE IMAGE [IMAGE...]',
+    describe: 'Save images to an OCI archive',
+    load: () => import('./commands/save.js'),
+  },
+  {
+    name: 'load',
+    usage: 'load -i FILE',
+    describe: 'Load images from an OCI archive',
+    load: () => import('./commands/load.js'),
+  },
+  {
+    name: 'login',
+    usage: 'login [OPTIONS] [SERVER]',
+    describe: 'Log in to a registry',
+    load: () => import('./commands/login.js'),
+  },
+  {
+    name: 'logout',
+    usage: 'logout [SERVER]',
+    describe: 'Log out from a registry',
+    load: () => import('./commands/logout.js'),
+  },
+  {
+    name: 'info',
+    usage: 'info [OPTIONS]',
+    describe: 'Show what this host offers containers: kernel, cgroups, OverlayFS, namespaces',
+    load: () => import('./commands/info.js'),
+  },
+];

@@ -1,0 +1,48 @@
+import type { Argv } from 'yargs';
+
+import type { CommandModule } from '../command.js';
+import { engineFor } from '../engine-from-globals.js';
+
+const info: CommandModule = {
+  command: 'info [options]',
+  describe: 'Show what this host offers containers: kernel, cgroups, OverlayFS, namespaces',
+  builder: (y: Argv) =>
+    y
+      .option('format', { type: 'string', choices: ['table', 'json'], default: 'table', describe: 'Output format' })
+      .example('iza info', 'Show the host report')
+      .example('iza info --format json', 'The same report as JSON'),
+
+  async handler(argv, ctx) {
+    const report = await engineFor(ctx).info();
+    if (argv.format === 'json') {
+      ctx.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+      return 0;
+    }
+
+    const lines = [
+      `Version: ${report.version}`,
+      `Kernel Version: ${report.kernel}`,
+      `Operating System: ${report.operatingSystem}`,
+      `Architecture: ${report.architecture}`,
+      `CPUs: ${report.cpus}`,
+      `Total Memory: ${(report.memoryBytes / 2 ** 30).toFixed(2)}GiB`,
+      `Running as root: ${report.root ? 'yes' : 'no'}`,
+      `Storage Root: ${report.storage.root}`,
+      `Storage Driver: ${report.storage.driver}`,
+      `OverlayFS: ${report.storage.overlay.supported ? 'supported' : `not available (${report.storage.overlay.reason ?? 'unknown'})`}`,
+      `Cgroups: ${report.cgroups.mode}`,
+    ];
+    for (const [name, c] of Object.entries(report.cgroups.controllers)) {
+      const where = c.version === 0 ? 'not available' : `v${c.version}  ${c.mountPoint}`;
+      lines.push(`  ${name.padEnd(8)} ${where}${c.delegatable ? '' : c.version ? '  (not delegatable)' : ''}`);
+    }
+    const ns = Object.entries(report.namespaces);
+    lines.push(`Namespaces: ${ns.filter(([, ok]) => ok).map(([n]) => n).join(' ')}`);
+    const missing = ns.filter(([, ok]) => !ok).map(([n]) => n);
+    if (missing.length) lines.push(`Namespaces missing: ${missing.join(' ')}`);
+    ctx.stdout.write(`${lines.join('\n')}\n`);
+    return 0;
+  },
+};
+
+export default info;

@@ -1,0 +1,44 @@
+import type { Argv } from 'yargs';
+
+import type { CommandModule } from '../command.js';
+import { engineFor } from '../engine-from-globals.js';
+import { createPullRenderer } from '../pull-progress.js';
+
+const pull: CommandModule = {
+  command: 'pull [options] <image>',
+  describe: 'Download an image from a registry',
+  builder: (y: Argv) =>
+    y
+      .positional('image', { type: 'string', describe: 'NAME[:TAG|@DIGEST]' })
+      .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'Print only the manifest digest' })
+      .option('platform', { type: 'string', describe: 'Pull this platform of a multi-platform image: os/arch[/variant]' })
+      .example('iza pull alpine:latest', 'Pull docker.io/library/alpine:latest')
+      .example('iza pull --platform linux/arm64 127.0.0.1:5000/app:1.0', 'Pull one platform from a local registry'),
+
+  async handler(argv, ctx) {
+    const quiet = argv.quiet === true;
+    const progress = createPullRenderer(ctx.stderr, ctx.env, quiet);
+    let result;
+    try {
+      result = await engineFor(ctx).pull(String(argv.image), {
+        platform: argv.platform === undefined ? undefined : String(argv.platform),
+        onEvent: progress.onEvent.bind(progress),
+      });
+    } finally {
+      progress.stop();
+    }
+
+    if (quiet) {
+      ctx.stdout.write(`${result.manifestDigest}\n`);
+      return 0;
+    }
+    const status =
+      result.status === 'up-to-date'
+        ? `Image is up to date for ${result.familiarName}`
+        : `Downloaded newer image for ${result.familiarName}`;
+    ctx.stdout.write(`Digest: ${result.manifestDigest}\nStatus: ${status}\n${result.name}\n`);
+    return 0;
+  },
+};
+
+export default pull;

@@ -1,0 +1,98 @@
+import { readFileSync } from 'node:fs';
+
+import { findCommand, nextPositional } from './argv-split.js';
+import { commandTable } from './command.js';
+import type { CommandModule } from './command.js';
+import { addGlobalOptions, globalOptionsOf, valuedGlobalOptions } from './global-options.js';
+import { printError } from './output.js';
+
+/** Exit code for usage errors and for failures before a container exists (docker, podman). */
+export const EXIT_USAGE = 125;
+
+/**
+ * Runs one `iza` invocation and returns its exit code. Only the module of the command being run
+ * is loaded; yargs is loaded only when there are arguments to parse.
+ */
+export async function main(argv: string[], io = defaultIo()): Promise<number> {
+  if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v')) {
+    io.stdout.write(`iza version ${version()}\n`);
+    return 0;
+  }
+
+  const commandIndex = findCommand(argv, valuedGlobalOptions);
+  const name = commandIndex >= 0 ? argv[commandIndex] : undefined;
+  const entry = commandTable.find((c) => c.name === name || c.aliases?.includes(name ?? ''));
+  const mod: CommandModule | undefined = entry ? (await entry.load()).default : undefined;
+
+  let own = argv;
+  let rest: string[] = [];
+  if (mod?.valuedOptions) {
+    const valued = new Set([...valuedGlobalOptions, ...mod.valuedOptions]);
+    const first = nextPositional(argv, commandIndex + 1, valued);
+    if (first >= 0) {
+      own = argv.slice(0, first + 1);
+      rest = argv.slice(first + 1);
+    }
+  }
+
+  const { default: yargs } = await import('yargs');
+  let exitCode = 0;
+  let parser = addGlobalOptions(yargs(own), io.env)
+    .scriptName('iza')
+    .usage('Usage: iza [OPTIONS] COMMAND\n\nA container runtime that works like docker.')
+    .version(version())
+    .help()
+    .alias('help', 'h')
+    .strict()
+    .demandCommand(1, 'Error: no command given; see iza --help')
+    .recommendCommands()
+    .wrap(Math.min(100, io.stdout.columns || 100))
+    .fail((msg, err) => {
+      throw err ?? new UsageError(msg);
+    });
+
+  for (const c of commandTable) {
+    if (mod && c === entry) {
+      parser = parser.command(mod.command, mod.describe, mod.builder, async (args) => {
+        exitCode = await mod.handler(args as Record<string, unknown>, {
+          globals: globalOptionsOf(args as Record<string, unknown>),
+          rest,
+          stdout: io.stdout,
+          stderr: io.stderr,
+          env: io.env,
+          version: version(),
+        });
+      });
+    } else {
+      parser = parser.command(c.usage, c.describe);
+    }
+  }
+
+  try {
+    await parser.parseAsync();
+    return exitCode;
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.stderr.write(`Error: ${err.message}\nSee 'iza ${name ?? ''} --help'.\n`.replace('  ', ' '));
+      return EXIT_USAGE;
+    }
+    printError(io.stderr, err);
+    return name === 'run' ? EXIT_USAGE : 1;
+  }
+}
+
+class UsageError extends Error {}
+
+let cachedVersion: string | undefined;
+function version(): string {
+  cachedVersion ??= (
+    JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+      version: string;
+    }
+  ).version;
+  return cachedVersion;
+}
+
+function defaultIo() {
+  return { stdout: process.stdout, stderr: process.stderr, env: process.env };
+}

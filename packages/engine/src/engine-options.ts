@@ -1,0 +1,19 @@
+/** How an Engine is set up; the CLI fills this from its flags and environment. */
+export interface EngineOptions {
+  /** Where images and container state live (docker's /var/lib/docker). */
+  root: string;
+  /** Container root filesystems: OverlayFS, or copies; unset = OverlayFS with a copy fallback. */
+  storageDriver?: 'overlay' | 'copy' | undefined;
+  /** `docker.io=http://127.0.0.1:5000` entries (docker's registry-mirrors, per registry). */
+  registryMirrors?: readonly string[];
+  /** Registries spoken to over plain HTTP besides 127.0.0.0/8 and localhost. */
+  insecureRegistries?: readonly string[];
+  /** docker's config.json, for registry credentials. */
+  dockerConfigPath: string;
+  /** The environment of the user running iza (`-e KEY` copies from it; PATH for host mode). */
+  hostEnv: Readonly<Record<string, string | undefined>>;
+  /** The version `iza info` reports. */
+  version?: string;
+  /** Warnings for the user (`OverlayFS not available, using copy fallback`). */
+  onWarning?: (message: string) => void;
+}

@@ -1,0 +1,254 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { createCgroupManager, detectCgroupLayout, removeStaleCgroups } from '@iza/cgroups';
+import type { CgroupManager } from '@iza/cgroups';
+import { IzaError, isIzaError } from '@iza/errors';
+import { openImageStore } from '@iza/layers';
+import type { ImageRecord, ImageStore } from '@iza/layers';
+import {
+  createDockerConfigCredentialStore,
+  createRegistryClient,
+  parseMirrorSpec,
+  parsePlatform,
+  parseReference,
+} from '@iza/registry';
+import type { RegistryClient } from '@iza/registry';
+
+import type { EngineOptions } from './engine-options.js';
+import { inspectImage, mountImage, splitName, summarizeImages, unmountImage } from './images.js';
+import type { ImageSummary } from './images.js';
+import { collectInfo } from './info.js';
+import type { InfoReport } from './info.js';
+import { pullImage } from './pull.js';
+import type { PullEvent, PullResult } from './pull.js';
+import { runContainer } from './run/run-container.js';
+import type { RunImage, ImageRuntimeConfig } from './run/run-container.js';
+import type { RunRequest } from './run/run-request.js';
+import { sweepStaleContainers } from './run/stale-sweep.js';
+
+/**
+ * The pull and run pipelines over one storage root. Collaborators (registry client, store,
+ * cgroup manager) are made on first use, so a command pays only for what it touches.
+ */
+export class Engine {
+  readonly options: EngineOptions;
+  #store: ImageStore | undefined;
+  #registry: RegistryClient | undefined;
+  #cgroups: CgroupManager | undefined;
+  #swept = false;
+
+  constructor(options: EngineOptions) {
+    this.options = options;
+  }
+
+  /** The image store, opened (and a dead run's leftovers cleaned) on first use. */
+  async store(): Promise<ImageStore> {
+    if (!this.#store) {
+      mkdirSync(this.options.root, { recursive: true, mode: 0o700 });
+      this.#store = await openImageStore({ root: this.options.root });
+    }
+    if (!this.#swept) {
+      this.#swept = true;
+      await sweepStaleContainers(this.options.root, async (live) => {
+        await removeStaleCgroups(await detectCgroupLayout(), (name) => live.has(name));
+      });
+    }
+    return this.#store;
+  }
+
+  registry(): RegistryClient {
+    this.#registry ??= createRegistryClient({
+      credentials: createDockerConfigCredentialStore({ path: this.options.dockerConfigPath }),
+      mirrors: parseMirrorSpec((this.options.registryMirrors ?? []).join(',')),
+      insecureRegistries: [...(this.options.insecureRegistries ?? [])],
+    });
+    return this.#registry;
+  }
+
+  async cgroups(): Promise<CgroupManager> {
+    this.#cgroups ??= createCgroupManager({ layout: await detectCgroupLayout() });
+    return this.#cgroups;
+  }
+
+  /** `iza pull`: resolves and downloads `ref`, returns what was pulled. */
+  async pull(
+    ref: string,
+    options: { platform?: string | undefined; onEvent?: (e: PullEvent) => void } = {},
+  ): Promise<PullResult> {
+    const reference = parseReference(ref);
+    const store = await this.store();
+    return pullImage(this.registry(), store, reference, {
+      ...(options.platform ? { platform: parsePlatform(options.platform) } : {}),
+      ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+    });
+  }
+
+  /** `iza run`: returns the exit code. */
+  async run(
+    req: RunRequest,
+    io: { stdin: NodeJS.ReadStream; stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream },
+    onPullEvent?: (e: PullEvent) => void,
+  ): Promise<number> {
+    await this.store();
+    return runContainer(
+      {
+        root: this.options.root,
+        storageDriver: this.options.storageDriver,
+        getImage: (ref, pull, platform) => this.#imageForRun(ref, pull, platform, onPullEvent),
+        cgroups: () => this.cgroups(),
+        hostEnv: this.options.hostEnv,
+        ...io,
+        onWarning: this.options.onWarning ?? (() => {}),
+      },
+      req,
+    );
+  }
+
+  async listImages(): Promise<ImageSummary[]> {
+    return summarizeImages(await this.store());
+  }
+
+  async inspectImage(ref: string): Promise<Record<string, unknown>> {
+    return inspectImage(await this.store(), await this.#localName(ref));
+  }
+
+  /** `iza rmi`: untags the image and deletes what no other image uses. */
+  async removeImage(
+    ref: string,
+    options: { force?: boolean } = {},
+  ): Promise<{ untagged: string[]; deleted: string[] }> {
+    const store = await this.store();
+    const name = await this.#localName(ref);
+    const { repository, tag } = splitName(name);
+    const result = await store.removeImage(name, { force: options.force ?? false });
+    return { untagged: result.untagged.length ? [`${repository}:${tag}`] : [], deleted: result.deleted };
+  }
+
+  async mountImage(ref: string): Promise<string> {
+    return mountImage(await this.store(), this.options.root, await this.#localName(ref));
+  }
+
+  async unmountImage(ref: string): Promise<void> {
+    await unmountImage(await this.store(), this.options.root, await this.#localName(ref));
+  }
+
+  /** `iza image prune`: unreferenced blobs and layers, leftovers of interrupted pulls; --all: every image. */
+  async pruneImages(options: { all: boolean }): Promise<{ deleted: string[]; layers: number }> {
+    const store = await this.store();
+    const deleted: string[] = [];
+    if (options.all) {
+      for (const image of store.listImages()) {
+        await this.unmountImage(image.name).catch(() => undefined);
+        deleted.push(...(await store.removeImage(image.name, { force: true })).deleted);
+      }
+    }
+    const pruned = await store.prune();
+    return { deleted: [...deleted, ...pruned.blobs], layers: pruned.layers.length };
+  }
+
+  async saveImages(refs: string[], outPath: string): Promise<void> {
+    const store = await this.store();
+    const names: string[] = [];
+    for (const ref of refs) names.push(await this.#localName(ref));
+    await store.exportArchive(names, outPath);
+  }
+
+  async loadImages(path: string): Promise<string[]> {
+    const names = await (await this.store()).importArchive(path);
+    return names.map((n: string) => {
+      const { repository, tag } = splitName(n);
+      return `${repository}:${tag}`;
+    });
+  }
+
+  /** `iza login`: checks the credentials against the registry, then stores them. */
+  async login(server: string, creds: { username: string; password: string }): Promise<void> {
+    await this.registry().login(server, creds);
+  }
+
+  async logout(server: string): Promise<boolean> {
+    return createDockerConfigCredentialStore({ path: this.options.dockerConfigPath }).remove(server);
+  }
+
+  async info(): Promise<InfoReport> {
+    return collectInfo(this.options.root, this.options.storageDriver, this.options.version ?? 'unknown');
+  }
+
+  /** The stored name `ref` stands for: a reference in any docker form, or an image ID prefix. */
+  async #localName(ref: string): Promise<string> {
+    const found = lookupImage(await this.store(), ref);
+    if (!found) {
+      throw new IzaError('ERR_IZA_IMAGE_NOT_FOUND', `Image '${ref}' not found`, {
+        hint: `pull it first: iza pull ${ref}`,
+      });
+    }
+    return found.name;
+  }
+
+  /** The local image `ref` names (name, familiar name or ID prefix), or undefined. */
+  async findImage(ref: string): Promise<ImageRecord | undefined> {
+    return lookupImage(await this.store(), ref);
+  }
+
+  async #imageForRun(
+    ref: string,
+    pull: RunRequest['pull'],
+    platform: string | undefined,
+    onEvent?: (e: PullEvent) => void,
+  ): Promise<RunImage> {
+    const store = await this.store();
+    let found = pull === 'always' ? undefined : lookupImage(store, ref);
+    if (!found && pull === 'never') {
+      throw new IzaError('ERR_IZA_IMAGE_NOT_FOUND', `Image '${ref}' not found`, {
+        hint: `pull it first: iza pull ${ref}`,
+      });
+    }
+    if (!found) {
+      await this.pull(ref, { platform, ...(onEvent ? { onEvent } : {}) });
+      found = lookupImage(store, ref);
+    }
+    if (!found) throw new IzaError('ERR_IZA_IMAGE_NOT_FOUND', `Image '${ref}' not found`);
+
+    const image = store.getImage(found.name);
+    return {
+      name: found.name,
+      layerDirs: image.layerDirs,
+      config: (image.config.config ?? {}) as ImageRuntimeConfig,
+    };
+  }
+}
+
+/**
+ * The local image `ref` names, as docker resolves it: a reference in any docker form
+ * (`alpine` = docker.io/library/alpine:latest), else an image ID prefix. Undefined when absent.
+ */
+export function lookupImage(store: ImageStore, ref: string): ImageRecord | undefined {
+  for (const candidate of new Set([canonicalName(ref), ref])) {
+    try {
+      return store.findImage(candidate);
+    } catch (err) {
+      if (!isIzaError(err, 'ERR_IZA_LAYERS_IMAGE_NOT_FOUND')) throw err;
+    }
+  }
+  return undefined;
+}
+
+/** The store's name for `ref`: its canonical form when it parses, else `ref` (an ID prefix). */
+export function canonicalName(ref: string): string {
+  try {
+    return parseReference(ref).toString();
+  } catch {
+    return ref;
+  }
+}
+
+export function createEngine(options: EngineOptions): Engine {
+  return new Engine(options);
+}
+
+/** docker's config.json path: $DOCKER_CONFIG/config.json or ~/.docker/config.json. */
+export function dockerConfigPathFrom(env: Readonly<Record<string, string | undefined>>): string {
+  if (env.DOCKER_CONFIG) return join(env.DOCKER_CONFIG, 'config.json');
+  return join(env.HOME || '/root', '.docker', 'config.json');
+}

@@ -1,0 +1,139 @@
+import type { Readable } from 'node:stream';
+
+import { wrapError } from '@iza/errors';
+import type { ImageStore } from '@iza/layers';
+import type { RegistryClient, ImageReference, Platform } from '@iza/registry';
+
+/** Progress of one pull, as typed events; the CLI renders them (bars on a TTY, lines otherwise). */
+export type PullEvent =
+  | { type: 'resolved'; reference: string; manifestDigest: string; layers: LayerInfo[] }
+  | { type: 'layer-cached'; digest: string }
+  | { type: 'layer-progress'; digest: string; downloaded: number; total: number }
+  | { type: 'layer-done'; digest: string }
+  | { type: 'notice'; message: string };
+
+export interface LayerInfo {
+  digest: string;
+  size: number;
+}
+
+export interface PullOptions {
+  platform?: Platform | undefined;
+  /** How many layers download at once (docker: 3). */
+  concurrency?: number;
+  onEvent?: (e: PullEvent) => void;
+  signal?: AbortSignal;
+}
+
+export interface PullResult {
+  /** Canonical reference, e.g. docker.io/library/alpine:latest. */
+  name: string;
+  /** The short form docker prints, e.g. alpine:latest. */
+  familiarName: string;
+  manifestDigest: string;
+  configDigest: string;
+  status: 'downloaded' | 'up-to-date';
+}
+
+/**
+ * Pulls `ref` into `store`: resolves the manifest for the platform, fetches each layer blob
+ * once while unpacking it (layers present by DiffID are skipped), then commits the image. The
+ * image becomes visible to `listImages` only in that last step, so a pull killed at any moment
+ * leaves no half image that looks whole.
+ */
+export async function pullImage(
+  client: RegistryClient,
+  store: ImageStore,
+  ref: ImageReference,
+  options: PullOptions = {},
+): Promise<PullResult> {
+  const emit = options.onEvent ?? (() => {});
+  const name = ref.toString();
+  const familiarName = ref.tag ? `${ref.familiarName}:${ref.tag}` : `${ref.familiarName}@${ref.digest}`;
+
+  const resolved = await client.resolve(ref, withDefined({ platform: options.platform }));
+  const current = store.listImages().find((r) => r.name === name);
+  const diffIds = resolved.config.rootfs?.diff_ids ?? [];
+  const layers = resolved.layers;
+  emit({
+    type: 'resolved',
+    reference: name,
+    manifestDigest: resolved.manifestDigest,
+    layers: layers.map((l) => ({ digest: l.digest, size: l.size })),
+  });
+
+  if (current && current.manifestDigest === resolved.manifestDigest) {
+    for (const l of layers) emit({ type: 'layer-cached', digest: l.digest });
+    return {
+      name,
+      familiarName,
+      manifestDigest: resolved.manifestDigest,
+      configDigest: resolved.configDigest,
+      status: 'up-to-date',
+    };
+  }
+
+  await mapBounded(layers, options.concurrency ?? 3, async (descriptor, i) => {
+    const diffId = diffIds[i];
+    if (!diffId) throw new Error(`image config lists no diff_id for layer ${i}`);
+    try {
+      let cached = true;
+      await store.ensureLayer({
+        descriptor,
+        diffId,
+        openBlob: (offset: number): Promise<Readable> => {
+          cached = false;
+          return client.fetchBlob(ref, descriptor, withDefined({ offset, signal: options.signal }));
+        },
+        onProgress: (p: { downloaded: number; total: number }) =>
+          emit({ type: 'layer-progress', digest: descriptor.digest, ...p }),
+        ...withDefined({ signal: options.signal }),
+      });
+      emit({ type: cached ? 'layer-cached' : 'layer-done', digest: descriptor.digest });
+    } catch (err) {
+      throw wrapError(`pulling layer ${descriptor.digest.slice(0, 19)}`, err);
+    }
+  });
+
+  await store.putImage({
+    name,
+    manifestBytes: resolved.manifestBytes,
+    manifestMediaType: resolved.manifestMediaType,
+    configBytes: resolved.configBytes,
+  });
+
+  return {
+    name,
+    familiarName,
+    manifestDigest: resolved.manifestDigest,
+    configDigest: resolved.configDigest,
+    status: 'downloaded',
+  };
+}
+
+/** Runs `fn` over `items` with at most `limit` in flight; the first failure rejects. */
+async function mapBounded<T>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  let failed = false;
+  const worker = async () => {
+    while (!failed && next < items.length) {
+      const i = next++;
+      try {
+        await fn(items[i] as T, i);
+      } catch (err) {
+        failed = true;
+        throw err;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+/** Drops undefined fields (exactOptionalPropertyTypes: absent is not the same as undefined). */
+export function withDefined<T extends object>(o: T): { [K in keyof T]: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as never;
+}

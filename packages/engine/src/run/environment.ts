@@ -1,0 +1,71 @@
+import { IzaError } from '@iza/errors';
+
+/** docker's default PATH for containers whose image sets none. */
+export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+export interface EnvironmentRequest {
+  /** The image config's Env (KEY=VALUE). */
+  imageEnv: readonly string[];
+  /** `-e` values in order: KEY=VALUE, or KEY alone to copy it from `hostEnv`. */
+  userEnv: readonly string[];
+  /** Lines of `--env-file` files, already read. */
+  envFileLines: readonly string[];
+  hostname: string;
+  tty: boolean;
+  /** The host environment, for `-e KEY` with no value. */
+  hostEnv: Readonly<Record<string, string | undefined>>;
+  /** The user's home from the image's /etc/passwd, used when HOME is not set otherwise. */
+  home?: string | undefined;
+}
+
+/**
+ * The container's environment as docker builds it: PATH and HOSTNAME (and TERM with a tty) first,
+ * overridden by key by the image's Env, then by --env-file, then by -e; HOME last if unset.
+ */
+export function buildEnvironment(req: EnvironmentRequest): string[] {
+  const env = new Map<string, string>();
+  env.set('PATH', DEFAULT_PATH);
+  env.set('HOSTNAME', req.hostname);
+  if (req.tty) env.set('TERM', 'xterm');
+
+  for (const kv of req.imageEnv) setPair(env, kv);
+  for (const line of req.envFileLines) addUserValue(env, line, req.hostEnv, true);
+  for (const kv of req.userEnv) addUserValue(env, kv, req.hostEnv, false);
+  if (!env.has('HOME')) env.set('HOME', req.home || '/');
+
+  return [...env].map(([k, v]) => `${k}=${v}`);
+}
+
+/** Parses an --env-file: KEY=VALUE or KEY lines; blank lines and `#` comments skipped. */
+export function parseEnvFile(text: string): string[] {
+  return text
+    .split(/\r?\n/)
+    .map((l) => l.replace(/^\s+/, ''))
+    .filter((l) => l !== '' && !l.startsWith('#'));
+}
+
+function setPair(env: Map<string, string>, kv: string): void {
+  const eq = kv.indexOf('=');
+  if (eq <= 0) return;
+  env.set(kv.slice(0, eq), kv.slice(eq + 1));
+}
+
+function addUserValue(
+  env: Map<string, string>,
+  kv: string,
+  hostEnv: Readonly<Record<string, string | undefined>>,
+  fromFile: boolean,
+): void {
+  const eq = kv.indexOf('=');
+  if (eq === 0 || kv.trim() === '') {
+    throw new IzaError('ERR_IZA_RUN_INVALID_ENV', `invalid environment variable: ${kv}`, {
+      hint: fromFile ? 'each --env-file line is KEY=VALUE or KEY' : 'use -e KEY=VALUE or -e KEY',
+    });
+  }
+  if (eq > 0) {
+    env.set(kv.slice(0, eq), kv.slice(eq + 1));
+    return;
+  }
+  const value = hostEnv[kv];
+  if (value !== undefined) env.set(kv, value);
+}

@@ -1,0 +1,353 @@
+import { openSync, closeSync, readFileSync, existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+
+import { buildResources } from '@iza/cgroups';
+import type { Cgroup, CgroupManager, DockerResourceFlags } from '@iza/cgroups';
+import { IzaError } from '@iza/errors';
+import {
+  createContainerProcess,
+  defaultCapabilities,
+  defaultMaskedPaths,
+  defaultMounts,
+  defaultReadonlyPaths,
+  openPty,
+  resolveUser,
+  setWindowSize,
+} from '@iza/ns-native';
+import type { ContainerProcessSpec } from '@iza/ns-native';
+import { mountRootfs } from '@iza/overlay';
+
+import { CleanupStack } from './cleanup-stack.js';
+import {
+  createContainerState,
+  newContainerId,
+  removeContainerDir,
+  saveContainerState,
+} from './container-state.js';
+import { buildEnvironment, parseEnvFile } from './environment.js';
+import { writeEtcFiles } from './etc-files.js';
+import { exitCodeForExecError, exitCodeOf } from './exit-status.js';
+import { buildHostRootfs } from './host-rootfs.js';
+import { buildProcessArgs } from './process-args.js';
+import type { ImageProcessConfig } from './process-args.js';
+import { identityOf } from './process-identity.js';
+import { isHostMode, parseVolume } from './run-request.js';
+import type { LimitOptions, OciMount, RunRequest } from './run-request.js';
+import { attachTerminal } from './terminal.js';
+import { withDefined } from '../pull.js';
+
+/** The image a run starts from: its layer directories (bottom → top) and its config. */
+export interface RunImage {
+  name: string;
+  layerDirs: string[];
+  config: ImageRuntimeConfig;
+}
+
+/** The `config` object of an OCI image config (the fields a container uses). */
+export interface ImageRuntimeConfig extends ImageProcessConfig {
+  Env?: string[] | null;
+  WorkingDir?: string;
+  User?: string;
+}
+
+/** What runContainer needs from the engine around it. */
+export interface RunContext {
+  root: string;
+  storageDriver?: 'overlay' | 'copy' | undefined;
+  /** Finds the image, pulling it first according to `pull`. */
+  getImage(ref: string, pull: RunRequest['pull'], platform?: string): Promise<RunImage>;
+  cgroups: () => Promise<CgroupManager>;
+  hostEnv: Readonly<Record<string, string | undefined>>;
+  stdin: NodeJS.ReadStream;
+  stdout: NodeJS.WriteStream;
+  stderr: NodeJS.WriteStream;
+  onWarning(message: string): void;
+}
+
+/** Signals `iza run` passes on to the container (docker's sig-proxy, plus SIGWINCH). */
+const FORWARDED_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
+
+/**
+ * Runs one container to completion and returns the exit code `iza run` exits with. Failures
+ * before the container process exists throw (the CLI exits 125). Whatever happens, everything
+ * the run created (mounts, cgroups, the state directory, processes) is removed before it returns.
+ */
+export async function runContainer(ctx: RunContext, req: RunRequest): Promise<number> {
+  // Everything that can be checked is checked before anything is created.
+  const resources = hasLimits(req.limits)
+    ? buildResources(dockerFlags(req.limits), { hostCpus: availableParallelism() })
+    : undefined;
+  const volumes = req.volumes.map(parseVolume);
+  const envFileLines = req.envFiles.flatMap((f) => parseEnvFile(readEnvFile(f)));
+  const initBinary = req.init ? findInitBinary() : undefined;
+
+  const hostMode = isHostMode(req.image);
+  const image: RunImage = hostMode
+    ? { name: req.image, layerDirs: [await buildHostRootfs(join(ctx.root, 'hostfs'), req.image, ctx.hostEnv.PATH)], config: {} }
+    : await ctx.getImage(req.image, req.pull, req.platform);
+  const command = hostMode ? [req.image, ...req.command] : req.command;
+  let args = buildProcessArgs(image.config, { entrypoint: req.entrypoint, command });
+  if (initBinary) args = ['/sbin/iza-init', '--', ...args];
+
+  const id = newContainerId();
+  const hostname = req.hostname ?? 'iza-container';
+  const { dir, state } = createContainerState(ctx.root, {
+    id,
+    name: req.name ?? `iza_${id.slice(0, 12)}`,
+    image: image.name,
+  });
+
+  const cleanup = new CleanupStack();
+  cleanup.push('removing the container state', () => removeContainerDir(ctx.root, id));
+  try {
+    const rootfs = await mountRootfs({
+      layers: image.layerDirs,
+      containerDir: join(dir, 'rootfs'),
+      driver: ctx.storageDriver ?? 'auto',
+      onWarning: ctx.onWarning,
+    });
+    cleanup.push('releasing the root filesystem', () => rootfs.release());
+    state.rootfsDir = join(dir, 'rootfs');
+    saveContainerState(dir, state);
+
+    const etc = writeEtcFiles(dir, hostname);
+    const user = resolveUser(rootfs.path, req.user ?? image.config.User ?? '');
+    const env = buildEnvironment({
+      imageEnv: image.config.Env ?? [],
+      userEnv: req.env,
+      envFileLines,
+      hostname,
+      tty: req.tty,
+      hostEnv: ctx.hostEnv,
+      home: user.home,
+    });
+
+    let cgroup: Cgroup | undefined;
+    if (resources) {
+      cgroup = await (await ctx.cgroups()).create(id, resources, withParent(req.cgroupParent));
+      cleanup.push('removing the cgroup', async () => {
+        await cgroup?.killAll();
+        await cgroup?.destroy({ timeoutMs: 5000 });
+      });
+      state.cgroupPaths = Object.values(cgroup.paths);
+      saveContainerState(dir, state);
+    }
+
+    const mounts: OciMount[] = [
+      ...defaultMounts(),
+      { destination: '/etc/hostname', type: 'bind', source: etc.hostname, options: ['bind', req.readOnly ? 'ro' : 'rw'] },
+      { destination: '/etc/hosts', type: 'bind', source: etc.hosts, options: ['bind', req.readOnly ? 'ro' : 'rw'] },
+      { destination: '/etc/resolv.conf', type: 'bind', source: etc.resolvConf, options: ['bind', req.readOnly ? 'ro' : 'rw'] },
+      ...volumes,
+    ];
+    if (initBinary) {
+      mounts.push({ destination: '/sbin/iza-init', type: 'bind', source: initBinary, options: ['bind', 'ro'] });
+    }
+
+    const io = openStdio(req, cleanup);
+    const spec: ContainerProcessSpec = {
+      rootfs: rootfs.path,
+      readonlyRootfs: req.readOnly,
+      args,
+      env,
+      cwd: req.workdir ?? (image.config.WorkingDir || '/'),
+      user: { uid: user.uid, gid: user.gid, additionalGids: user.additionalGids },
+      hostname,
+      namespaces: [
+        { type: 'pid' },
+        { type: 'network' },
+        { type: 'mount' },
+        { type: 'uts' },
+        { type: 'ipc' },
+        { type: 'cgroup' },
+      ],
+      mounts,
+      maskedPaths: defaultMaskedPaths(),
+      readonlyPaths: defaultReadonlyPaths(),
+      capabilities: defaultCapabilities(),
+      noNewPrivileges: true,
+      stdio: io.stdio,
+      terminal: req.tty,
+      pdeathSignal: true,
+    };
+
+    const proc = await createContainerProcess(spec);
+    // Until wait() has reaped it, the pid cannot be reused: killing it by pid is safe.
+    let reaped = false;
+    const reap = async () => {
+      const result = await proc.wait();
+      reaped = true;
+      return result;
+    };
+    cleanup.push('stopping the container', async () => {
+      if (reaped) return;
+      killIfAlive(proc.pid);
+      await reap();
+    });
+    io.afterSpawn();
+    const init = identityOf(proc.pid);
+    if (init) state.init = init;
+    saveContainerState(dir, state);
+
+    await cgroup?.addProcess(proc.pid);
+    const oomBefore = (await cgroup?.readOomKills()) ?? 0;
+
+    const forward = (sig: NodeJS.Signals) => {
+      if (!reaped) killIfAlive(proc.pid, sig);
+    };
+    for (const sig of FORWARDED_SIGNALS) process.on(sig, forward);
+    cleanup.push('restoring signal handlers', () => {
+      for (const sig of FORWARDED_SIGNALS) process.off(sig, forward);
+    });
+
+    const terminal = io.master === undefined ? undefined : attachTerminal(io.master, { setWindowSize }, ctx.stdin, ctx.stdout);
+    if (terminal) {
+      process.on('SIGWINCH', terminal.resize);
+      cleanup.push('restoring the terminal', () => {
+        process.off('SIGWINCH', terminal.resize);
+        terminal.detach();
+      });
+    }
+
+    try {
+      await proc.start();
+    } catch (err) {
+      const e = err as { stage?: string; code?: string };
+      if (e.stage !== 'exec') throw err;
+      await reap();
+      ctx.stderr.write(`Error: ${execFailureMessage(args[0] ?? '', e.code)}\n`);
+      return exitCodeForExecError(e.code);
+    }
+
+    const result = await reap();
+    if (terminal) await Promise.race([terminal.drained, delay(200)]);
+
+    const oomKills = ((await cgroup?.readOomKills()) ?? 0) - oomBefore;
+    if (oomKills > 0) {
+      const limit = resources?.memory?.limit;
+      const what = limit ? ` (limit ${formatMemory(limit)})` : '';
+      ctx.stderr.write(`container killed: out of memory${what}\n`);
+    }
+    return exitCodeOf(result);
+  } finally {
+    const errors = await cleanup.run();
+    for (const e of errors) ctx.onWarning(`cleanup: ${e.message}`);
+  }
+}
+
+/** The limit flags in the types @iza/cgroups takes; integer flags are checked here. */
+function dockerFlags(l: LimitOptions): DockerResourceFlags {
+  return withDefined({
+    memory: l.memory,
+    memorySwap: l.memorySwap,
+    memoryReservation: l.memoryReservation,
+    cpus: l.cpus,
+    cpuShares: integerFlag('--cpu-shares', l.cpuShares),
+    cpusetCpus: l.cpusetCpus,
+    pidsLimit: integerFlag('--pids-limit', l.pidsLimit),
+  });
+}
+
+function integerFlag(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^-?\d+$/.test(value.trim())) {
+    throw new IzaError('ERR_IZA_RUN_INVALID_OPTION', `invalid argument "${value}" for "${flag}" flag: not an integer`, {
+      hint: `${flag} takes a whole number`,
+    });
+  }
+  return Number(value);
+}
+
+function hasLimits(l: LimitOptions): boolean {
+  return Object.values(l).some((v) => v !== undefined);
+}
+
+function withParent(parent: string | undefined): { parent?: string } {
+  return parent === undefined ? {} : { parent };
+}
+
+interface Stdio {
+  stdio: [number, number, number];
+  master?: number;
+  afterSpawn(): void;
+}
+
+/**
+ * The container's fds 0-2. Without a terminal it shares iza's stdout and stderr (no copying);
+ * stdin is iza's with -i and /dev/null without, as docker. With -t all three are a new pty.
+ */
+function openStdio(req: RunRequest, cleanup: CleanupStack): Stdio {
+  if (req.tty) {
+    const pty = openPty();
+    cleanup.push('closing the terminal', () => closeSync(pty.master));
+    let slaveOpen = true;
+    cleanup.push('closing the terminal slave', () => {
+      if (slaveOpen) closeSync(pty.slave);
+    });
+    return {
+      stdio: [pty.slave, pty.slave, pty.slave],
+      master: pty.master,
+      afterSpawn: () => {
+        // Only the container may hold the slave: once it exits, reads on the master end.
+        closeSync(pty.slave);
+        slaveOpen = false;
+      },
+    };
+  }
+  if (req.interactive) return { stdio: [0, 1, 2], afterSpawn: () => {} };
+
+  const devNull = openSync('/dev/null', 'r');
+  cleanup.push('closing /dev/null', () => closeSync(devNull));
+  return { stdio: [devNull, 1, 2], afterSpawn: () => {} };
+}
+
+function readEnvFile(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new IzaError('ERR_IZA_RUN_ENV_FILE', `cannot read env file ${path}`, { cause: err });
+  }
+}
+
+/** The host's tini, used as the container's init with --init (docker ships it as docker-init). */
+function findInitBinary(): string {
+  for (const path of ['/usr/bin/tini-static', '/usr/local/bin/tini-static']) {
+    if (existsSync(path)) return path;
+  }
+  throw new IzaError('ERR_IZA_RUN_NO_INIT', '--init needs a static tini on the host', {
+    hint: 'install it: apt-get install tini',
+  });
+}
+
+function execFailureMessage(command: string, code: string | undefined): string {
+  if (code === 'ENOENT' && !command.includes('/')) {
+    return `exec: "${command}": executable file not found in $PATH`;
+  }
+  if (code === 'ENOENT') return `exec ${command}: no such file or directory`;
+  if (code === 'EACCES') return `exec ${command}: permission denied`;
+  return `exec ${command}: ${code ?? 'failed'}`;
+}
+
+function killIfAlive(pid: number, signal: NodeJS.Signals = 'SIGKILL'): void {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // Already gone.
+  }
+}
+
+function formatMemory(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let v = bytes;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1 && v % 1024 === 0) {
+    v /= 1024;
+    i++;
+  }
+  return `${v}${units[i]}`;
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms).unref());
+}

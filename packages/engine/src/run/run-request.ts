@@ -1,0 +1,77 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { isAbsolute } from 'node:path';
+
+import { IzaError } from '@iza/errors';
+
+/** Everything `iza run` was asked, parsed but not yet checked against the host. */
+export interface RunRequest {
+  /** An image reference, or an absolute host path for the no-image mode. */
+  image: string;
+  command: string[];
+  entrypoint?: string | undefined;
+  env: string[];
+  envFiles: string[];
+  workdir?: string | undefined;
+  user?: string | undefined;
+  hostname?: string | undefined;
+  name?: string | undefined;
+  volumes: string[];
+  readOnly: boolean;
+  init: boolean;
+  tty: boolean;
+  interactive: boolean;
+  pull: 'missing' | 'always' | 'never';
+  platform?: string | undefined;
+  limits: LimitOptions;
+  cgroupParent?: string | undefined;
+}
+
+/** docker's resource flags, as typed (validated by @iza/cgroups' buildResources). */
+export interface LimitOptions {
+  memory?: string | undefined;
+  memorySwap?: string | undefined;
+  memoryReservation?: string | undefined;
+  cpus?: string | undefined;
+  cpuShares?: string | undefined;
+  cpusetCpus?: string | undefined;
+  pidsLimit?: string | undefined;
+}
+
+/** An OCI runtime-spec mount. */
+export interface OciMount {
+  destination: string;
+  type: string;
+  source: string;
+  options: string[];
+}
+
+/** True when the run uses no image: the first argument is an absolute host path. */
+export function isHostMode(image: string): boolean {
+  return image.startsWith('/');
+}
+
+/**
+ * `-v HOST:CTR[:ro|rw]` as docker: HOST must be absolute (named volumes do not exist in iza) and
+ * is created as a directory when missing; CTR must be absolute.
+ */
+export function parseVolume(spec: string): OciMount {
+  const parts = spec.split(':');
+  const [source, destination, mode = 'rw'] = parts;
+  if (parts.length < 2 || parts.length > 3 || !source || !destination) {
+    throw invalidVolume(spec, 'use -v /host/path:/container/path[:ro]');
+  }
+  if (!isAbsolute(source)) {
+    throw invalidVolume(spec, 'named volumes are not supported: give an absolute host path');
+  }
+  if (!isAbsolute(destination)) throw invalidVolume(spec, 'the container path must be absolute');
+  if (mode !== 'ro' && mode !== 'rw') throw invalidVolume(spec, 'the mode is ro or rw');
+
+  if (!existsSync(source)) mkdirSync(source, { recursive: true });
+  return { destination, type: 'bind', source, options: ['rbind', mode] };
+}
+
+function invalidVolume(spec: string, hint: string): IzaError {
+  return new IzaError('ERR_IZA_RUN_INVALID_VOLUME', `invalid volume specification: '${spec}'`, {
+    hint,
+  });
+}

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs the built CLI system-wide, as the original `make install` did:
+#   bash tools/install.sh [PREFIX]              -> PREFIX/lib/iza, PREFIX/bin/iza
+#   bash tools/install.sh --uninstall [PREFIX]
+# The install is a self-contained copy (pnpm deploy): it keeps working if this checkout moves.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [[ "${1:-}" == "--uninstall" ]]; then
+  prefix=${2:-/usr/local}
+  rm -rf "$prefix/lib/iza" "$prefix/bin/iza"
+  echo "removed $prefix/bin/iza and $prefix/lib/iza"
+  exit 0
+fi
+
+prefix=${1:-/usr/local}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+pnpm --filter @iza/cli --prod --config.inject-workspace-packages=true deploy "$tmp/iza" >/dev/null
+rm -rf "$prefix/lib/iza"
+mkdir -p "$prefix/lib" "$prefix/bin"
+mv "$tmp/iza" "$prefix/lib/iza"
+ln -sfn "$prefix/lib/iza/dist/bin/iza.js" "$prefix/bin/iza"
+chmod +x "$prefix/lib/iza/dist/bin/iza.js"
+echo "installed $prefix/bin/iza ($("$prefix/bin/iza" --version))"
