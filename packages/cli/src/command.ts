@@ -21,7 +21,8 @@ export interface CommandContext {
 export interface CommandModule {
   command: string;
   describe: string;
-  builder(y: Argv): Argv;
+  /** Declares the command's options; `wrap` turns a handler into one for a subcommand. */
+  builder(y: Argv, wrap: WrapHandler): Argv;
   handler(argv: Record<string, unknown>, ctx: CommandContext): Promise<number>;
   /**
    * For commands whose trailing arguments belong to someone else (`run IMAGE CMD...`): the
@@ -29,6 +30,12 @@ export interface CommandModule {
    */
   valuedOptions?: ReadonlySet<string>;
 }
+
+/** A command handler. */
+export type CommandHandler = (argv: Record<string, unknown>, ctx: CommandContext) => Promise<number>;
+
+/** Adapts a handler to yargs for a subcommand (`iza image inspect`); the exit code is kept. */
+export type WrapHandler = (handler: CommandHandler) => (argv: Record<string, unknown>) => Promise<void>;
 
 /** The command list, with no command module loaded: enough for `iza --help`. */
 export const commandTable: ReadonlyArray<{

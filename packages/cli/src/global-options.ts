@@ -38,7 +38,6 @@ export function addGlobalOptions(y: Argv, env: NodeJS.ProcessEnv): Argv {
     })
     .option('registry-mirror', {
       type: 'string',
-      array: true,
       describe: 'Pull REGISTRY through MIRROR: docker.io=http://127.0.0.1:5000 (env IZA_REGISTRY_MIRRORS)',
       default: splitList(env.IZA_REGISTRY_MIRRORS),
       defaultDescription: 'none',
@@ -46,7 +45,6 @@ export function addGlobalOptions(y: Argv, env: NodeJS.ProcessEnv): Argv {
     })
     .option('insecure-registry', {
       type: 'string',
-      array: true,
       describe: 'Talk plain HTTP to HOST[:PORT] (127.0.0.0/8 always is)',
       default: splitList(env.IZA_INSECURE_REGISTRIES),
       defaultDescription: 'none',
@@ -80,9 +78,18 @@ export function globalOptionsOf(argv: Record<string, unknown>): GlobalOptions {
   return {
     root: String(argv.root),
     storageDriver: argv.storageDriver as GlobalOptions['storageDriver'],
-    registryMirror: (argv.registryMirror as string[] | undefined) ?? [],
-    insecureRegistry: (argv.insecureRegistry as string[] | undefined) ?? [],
+    registryMirror: asList(argv.registryMirror).flatMap(splitList),
+    insecureRegistry: asList(argv.insecureRegistry).flatMap(splitList),
     debug,
     logLevel: debug ? 'debug' : (argv.logLevel as GlobalOptions['logLevel']),
   };
+}
+
+/**
+ * A repeatable option's values. Repeatable options are declared as plain strings (yargs collects
+ * repeats into an array): an `array` option would swallow the command name that follows it.
+ */
+export function asList(value: unknown): string[] {
+  if (value === undefined) return [];
+  return (Array.isArray(value) ? value : [value]).map(String);
 }

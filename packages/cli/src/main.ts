@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 
 import { findCommand, nextPositional } from './argv-split.js';
 import { commandTable } from './command.js';
-import type { CommandModule } from './command.js';
+import type { CommandModule, WrapHandler } from './command.js';
 import { addGlobalOptions, globalOptionsOf, valuedGlobalOptions } from './global-options.js';
 import { printError } from './output.js';
 
@@ -53,16 +53,22 @@ export async function main(argv: string[], io = defaultIo()): Promise<number> {
 
   for (const c of commandTable) {
     if (mod && c === entry) {
-      parser = parser.command(mod.command, mod.describe, mod.builder, async (args) => {
-        exitCode = await mod.handler(args as Record<string, unknown>, {
-          globals: globalOptionsOf(args as Record<string, unknown>),
+      const wrap: WrapHandler = (handler) => async (args) => {
+        exitCode = await handler(args, {
+          globals: globalOptionsOf(args),
           rest,
           stdout: io.stdout,
           stderr: io.stderr,
           env: io.env,
           version: version(),
         });
-      });
+      };
+      parser = parser.command(
+        mod.command,
+        mod.describe,
+        (y) => mod.builder(y, wrap),
+        wrap(mod.handler),
+      );
     } else {
       parser = parser.command(c.usage, c.describe);
     }

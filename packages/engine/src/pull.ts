@@ -30,6 +30,8 @@ export interface PullResult {
   name: string;
   /** The short form docker prints, e.g. alpine:latest. */
   familiarName: string;
+  /** The digest the reference resolved to: the index's for a multi-platform image, as docker. */
+  digest: string;
   manifestDigest: string;
   configDigest: string;
   status: 'downloaded' | 'up-to-date';
@@ -67,6 +69,7 @@ export async function pullImage(
     return {
       name,
       familiarName,
+      digest: resolved.indexDigest ?? resolved.manifestDigest,
       manifestDigest: resolved.manifestDigest,
       configDigest: resolved.configDigest,
       status: 'up-to-date',
@@ -83,7 +86,12 @@ export async function pullImage(
         diffId,
         openBlob: (offset: number): Promise<Readable> => {
           cached = false;
-          return client.fetchBlob(ref, descriptor, withDefined({ offset, signal: options.signal }));
+          // The store hashes every byte it keeps and checks the digest itself.
+          return client.fetchBlob(
+            ref,
+            descriptor,
+            withDefined({ offset, signal: options.signal, verifyDigest: false }),
+          );
         },
         onProgress: (p: { downloaded: number; total: number }) =>
           emit({ type: 'layer-progress', digest: descriptor.digest, ...p }),
@@ -100,11 +108,13 @@ export async function pullImage(
     manifestBytes: resolved.manifestBytes,
     manifestMediaType: resolved.manifestMediaType,
     configBytes: resolved.configBytes,
+    ...withDefined({ indexBytes: resolved.indexBytes }),
   });
 
   return {
     name,
     familiarName,
+    digest: resolved.indexDigest ?? resolved.manifestDigest,
     manifestDigest: resolved.manifestDigest,
     configDigest: resolved.configDigest,
     status: 'downloaded',

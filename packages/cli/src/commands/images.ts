@@ -2,10 +2,10 @@ import type { Argv } from 'yargs';
 
 import type { CommandModule } from '../command.js';
 import { engineFor } from '../engine-from-globals.js';
-import { formatTable, humanAge, humanSize } from '../output.js';
+import { formatTable, humanAge, humanSize, shortId } from '../output.js';
 
 const images: CommandModule = {
-  command: 'images [options]',
+  command: 'images',
   describe: 'List images',
   builder: (y: Argv) =>
     y
@@ -17,7 +17,7 @@ const images: CommandModule = {
   async handler(argv, ctx) {
     const list = await engineFor(ctx).listImages();
     if (argv.quiet === true) {
-      ctx.stdout.write([...new Set(list.map((i) => i.id.slice(0, 12)))].map((id) => `${id}\n`).join(''));
+      ctx.stdout.write([...new Set(list.map((i) => shortId(i.id)))].map((id) => `${id}\n`).join(''));
       return 0;
     }
     if (argv.format === 'json') {
@@ -26,7 +26,7 @@ const images: CommandModule = {
           `${JSON.stringify({
             Repository: i.repository,
             Tag: i.tag,
-            ID: i.id.slice(0, 12),
+            ID: shortId(i.id),
             Digest: i.digest,
             CreatedAt: i.created,
             Size: humanSize(i.size),
@@ -42,7 +42,7 @@ const images: CommandModule = {
         list.map((i) => [
           i.repository,
           i.tag,
-          i.id.slice(0, 12),
+          shortId(i.id),
           i.created ? humanAge(new Date(i.created)) : 'N/A',
           humanSize(i.size),
         ]),

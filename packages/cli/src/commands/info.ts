@@ -4,7 +4,7 @@ import type { CommandModule } from '../command.js';
 import { engineFor } from '../engine-from-globals.js';
 
 const info: CommandModule = {
-  command: 'info [options]',
+  command: 'info',
   describe: 'Show what this host offers containers: kernel, cgroups, OverlayFS, namespaces',
   builder: (y: Argv) =>
     y

@@ -4,7 +4,7 @@ import type { CommandModule } from '../command.js';
 import { engineFor } from '../engine-from-globals.js';
 
 const load: CommandModule = {
-  command: 'load [options]',
+  command: 'load',
   describe: 'Load images from an OCI archive',
   builder: (y: Argv) =>
     y

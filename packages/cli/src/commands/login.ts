@@ -5,7 +5,7 @@ import type { CommandModule } from '../command.js';
 import { engineFor } from '../engine-from-globals.js';
 
 const login: CommandModule = {
-  command: 'login [options] [server]',
+  command: 'login [server]',
   describe: 'Log in to a registry (credentials kept in docker\'s config.json)',
   builder: (y: Argv) =>
     y

@@ -5,7 +5,7 @@ import { engineFor } from '../engine-from-globals.js';
 import { createPullRenderer } from '../pull-progress.js';
 
 const pull: CommandModule = {
-  command: 'pull [options] <image>',
+  command: 'pull <image>',
   describe: 'Download an image from a registry',
   builder: (y: Argv) =>
     y
@@ -29,14 +29,14 @@ const pull: CommandModule = {
     }
 
     if (quiet) {
-      ctx.stdout.write(`${result.manifestDigest}\n`);
+      ctx.stdout.write(`${result.digest}\n`);
       return 0;
     }
     const status =
       result.status === 'up-to-date'
         ? `Image is up to date for ${result.familiarName}`
         : `Downloaded newer image for ${result.familiarName}`;
-    ctx.stdout.write(`Digest: ${result.manifestDigest}\nStatus: ${status}\n${result.name}\n`);
+    ctx.stdout.write(`Digest: ${result.digest}\nStatus: ${status}\n${result.name}\n`);
     return 0;
   },
 };

@@ -5,7 +5,7 @@ import { engineFor } from '../engine-from-globals.js';
 import { printError } from '../output.js';
 
 const rmi: CommandModule = {
-  command: 'rmi [options] <images..>',
+  command: 'rmi <images..>',
   describe: 'Remove one or more images',
   builder: (y: Argv) =>
     y

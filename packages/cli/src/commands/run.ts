@@ -2,11 +2,12 @@ import type { Argv } from 'yargs';
 
 import type { CommandModule } from '../command.js';
 import { engineFor } from '../engine-from-globals.js';
+import { asList } from '../global-options.js';
 import { createPullRenderer } from '../pull-progress.js';
 
 /** `iza run`: docker's flags with docker's meaning. */
 const run: CommandModule = {
-  command: 'run [options] <image> [command..]',
+  command: 'run <image> [command..]',
   describe: 'Run a command in a new container',
   valuedOptions: new Set([
     '-e', '--env', '--env-file', '-w', '--workdir', '-u', '--user', '--hostname', '-h',
@@ -25,13 +26,13 @@ const run: CommandModule = {
       .option('rm', { type: 'boolean', default: false, describe: 'Remove the container when it exits (always the case today)' })
       .option('interactive', { alias: 'i', type: 'boolean', default: false, describe: 'Keep STDIN open' })
       .option('tty', { alias: 't', type: 'boolean', default: false, describe: 'Allocate a pseudo-TTY' })
-      .option('env', { alias: 'e', type: 'string', array: true, default: [], describe: 'Set an environment variable: KEY=VALUE, or KEY to copy it from the host' })
-      .option('env-file', { type: 'string', array: true, default: [], describe: 'Read environment variables from a file' })
+      .option('env', { alias: 'e', type: 'string', describe: 'Set an environment variable: KEY=VALUE, or KEY to copy it from the host' })
+      .option('env-file', { type: 'string', describe: 'Read environment variables from a file' })
       .option('workdir', { alias: 'w', type: 'string', describe: 'Working directory inside the container' })
       .option('user', { alias: 'u', type: 'string', describe: 'User: name|uid[:group|gid]' })
       .option('hostname', { type: 'string', describe: 'Container host name (default iza-container)' })
       .option('name', { type: 'string', describe: 'Assign a name to the container' })
-      .option('volume', { alias: 'v', type: 'string', array: true, default: [], describe: 'Bind mount a volume: /host/path:/container/path[:ro]' })
+      .option('volume', { alias: 'v', type: 'string', describe: 'Bind mount a volume: /host/path:/container/path[:ro]' })
       .option('read-only', { type: 'boolean', default: false, describe: "Mount the container's root filesystem read-only" })
       .option('init', { type: 'boolean', default: false, describe: 'Run an init inside the container that forwards signals and reaps processes' })
       .option('network', { alias: 'net', type: 'string', default: 'none', choices: ['none'], describe: 'Network: none (loopback only)' })
@@ -53,7 +54,7 @@ const run: CommandModule = {
 
   async handler(argv, ctx) {
     const str = (k: string) => (argv[k] === undefined ? undefined : String(argv[k]));
-    const list = (k: string) => ((argv[k] as string[] | undefined) ?? []).map(String);
+    const list = (k: string) => asList(argv[k]);
     const engine = engineFor(ctx);
     const progress = createPullRenderer(ctx.stderr, ctx.env);
     try {

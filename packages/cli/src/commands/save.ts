@@ -4,7 +4,7 @@ import type { CommandModule } from '../command.js';
 import { engineFor } from '../engine-from-globals.js';
 
 const save: CommandModule = {
-  command: 'save [options] <images..>',
+  command: 'save <images..>',
   describe: 'Save one or more images to an OCI archive',
   builder: (y: Argv) =>
     y

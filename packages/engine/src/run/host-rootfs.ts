@@ -34,7 +34,7 @@ export const BASE_TOOLS = [
 /**
  * Builds (once, then reuses) a minimal root filesystem from the host's own binaries: `command`
  * and the base tools with every shared library they load, at the paths they have on the host.
- * The result is cached under `<cacheDir>/<key>` keyed by the files' paths, sizes and mtimes, and
+ * The result is cached under `<cacheDir>/<key>` keyed by the programs' paths, sizes and mtimes, and
  * used read-only as the container's only image layer.
  */
 export async function buildHostRootfs(
@@ -48,20 +48,23 @@ export async function buildHostRootfs(
     });
   }
 
+  // The cache key covers the programs (path, size, mtime), not their libraries: running ldd for
+  // 17 programs on every run would cost more than the run itself. A library upgraded on the
+  // host comes with upgraded programs, which changes the key.
   const programs = [command, ...BASE_TOOLS.map((t) => which(t, hostPath)).filter(isString)];
+  const key = createHash('sha256')
+    .update(programs.map((f) => `${f}\0${fileStamp(f)}`).join('\n'))
+    .digest('hex')
+    .slice(0, 16);
+  const dir = join(cacheDir, key);
+  if (existsSync(dir)) return dir;
+
   const files = new Set<string>();
   for (const program of programs) {
     files.add(program);
     for (const lib of await sharedLibraries(program)) files.add(lib);
   }
-
   const list = [...files].sort();
-  const key = createHash('sha256')
-    .update(list.map((f) => `${f}\0${fileStamp(f)}`).join('\n'))
-    .digest('hex')
-    .slice(0, 16);
-  const dir = join(cacheDir, key);
-  if (existsSync(dir)) return dir;
 
   const tmp = `${dir}.tmp-${process.pid}`;
   await fs.rm(tmp, { recursive: true, force: true });
