@@ -141,6 +141,33 @@ describe('fetchBlob', () => {
     });
   });
 
+  it('resumes from an offset without the prefix when the caller verifies the digest', async () => {
+    const reg = await start();
+    const blob = blobOf(randomBytes(100_000), LAYER);
+    reg.putBlob('app', blob.bytes);
+
+    const rest = await collect(
+      await client().fetchBlob(`${reg.host}/app`, blob.descriptor, {
+        offset: 40_000,
+        verifyDigest: false,
+      }),
+    );
+
+    expect(rest.equals(blob.bytes.subarray(40_000))).toBe(true);
+  });
+
+  it('still enforces the size when the caller verifies the digest', async () => {
+    const reg = await start();
+    const blob = blobOf(randomBytes(1_000), LAYER);
+    reg.putBlob('app', Buffer.concat([blob.bytes, Buffer.alloc(10)]), blob.descriptor.digest);
+    const stream = await client().fetchBlob(`${reg.host}/app`, blob.descriptor, {
+      verifyDigest: false,
+    });
+    await expect(collect(stream)).rejects.toMatchObject({
+      code: 'ERR_IZA_REGISTRY_DIGEST_MISMATCH',
+    });
+  });
+
   it('refuses an offset without the prefix bytes', async () => {
     const reg = await start();
     const blob = blobOf(randomBytes(100), LAYER);

@@ -102,6 +102,7 @@ describe('resolve', () => {
       platform: { os: 'linux', architecture: 'aarch64' },
     });
     expect(onArm.indexDigest).toBe(indexDigest);
+    expect(onArm.indexBytes?.equals(index.bytes)).toBe(true);
     expect(onArm.manifestDigest).toBe(b.manifest.descriptor.digest);
     expect(onArm.platform).toEqual({ os: 'linux', architecture: 'arm64' });
 

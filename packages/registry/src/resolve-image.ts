@@ -19,6 +19,8 @@ export interface ResolvedImage {
   reference: ImageReference;
   /** Digest of the index or manifest list, when the reference pointed at one. */
   indexDigest?: string;
+  /** The bytes of that index, exactly as received (their sha256 is `indexDigest`). */
+  indexBytes?: Buffer;
   manifestDigest: string;
   manifest: ImageManifest;
   manifestBytes: Buffer;
@@ -87,6 +89,7 @@ export async function resolveOn(
     signal,
   );
   let indexDigest: string | undefined;
+  let indexBytes: Buffer | undefined;
   let entry: Descriptor | undefined;
 
   // Nested indexes are legal but rare; two levels bound the work a hostile registry can cause.
@@ -101,6 +104,7 @@ export async function resolveOn(
       );
     }
     indexDigest ??= fetched.digest;
+    indexBytes ??= fetched.bytes;
     entry = checkDescriptor(
       selectManifest(fetched.parsed.index, wanted, ref.toString()),
       `index entry of ${ref.toString()}`,
@@ -164,6 +168,7 @@ export async function resolveOn(
   return {
     reference: ref,
     ...(indexDigest === undefined ? {} : { indexDigest }),
+    ...(indexBytes === undefined ? {} : { indexBytes }),
     manifestDigest: fetched.digest,
     manifest,
     manifestBytes: fetched.bytes,
