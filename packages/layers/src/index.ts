@@ -26,5 +26,6 @@ export type {
   StoredImage,
 } from './store/image-types.js';
 export type { PruneOptions, PruneResult } from './store/gc.js';
-export type { ImportOptions } from './store/archive.js';
+export type { ExportOptions, ImportOptions } from './store/archive.js';
+export { familiarRepoTag } from './store/repo-tag.js';
 export { sha256Digest } from './store/digest.js';

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 
-import { openImageStore } from '../index.js';
+import { familiarRepoTag, openImageStore } from '../index.js';
 import type { ImageStore } from '../index.js';
 import { FakeRegistry, buildImage, buildLayer } from '../test-support/image-builder.js';
 import type { TestImage } from '../test-support/image-builder.js';
@@ -49,6 +49,11 @@ async function pull(store: ImageStore, img: TestImage, name: string) {
 
 function skopeoInspect(ref: string): { Digest: string; Layers: string[] } {
   return JSON.parse(execFileSync(SKOPEO, ['inspect', ref], { encoding: 'utf8' }));
+}
+
+/** One file of a tar archive, read by GNU tar (the reference reader). */
+function tarFile(archive: string, member: string): string {
+  return execFileSync('tar', ['-xOf', archive, member], { encoding: 'utf8' });
 }
 
 describe('OCI layout and archives', () => {
@@ -94,6 +99,66 @@ describe('OCI layout and archives', () => {
     const names = await fresh.importArchive(out, { nameFor: (tag) => `example.com/base:${tag}` });
     expect(names).toEqual(['example.com/base:v1']);
     expect(fresh.getImage('example.com/base:v1').layerDirs).toHaveLength(1);
+  });
+
+  skopeoIt('exportArchive also writes docker manifest.json, read as a docker-archive', async () => {
+    const store = await openImageStore({ root: join(dir, 'store') });
+    const img = buildImage([base, top]);
+    await pull(store, img, 'docker.io/library/alpine:latest');
+    await pull(store, img, 'docker.io/library/alpine:3');
+    const out = join(dir, 'dual.tar');
+    await store.exportArchive(
+      ['docker.io/library/alpine:latest', 'docker.io/library/alpine:3'],
+      out,
+    );
+
+    const hex = (d: string) => `blobs/sha256/${d.slice(7)}`;
+    expect(JSON.parse(tarFile(out, 'manifest.json'))).toEqual([
+      {
+        Config: hex(img.configDigest),
+        RepoTags: ['alpine:latest', 'alpine:3'],
+        Layers: [base.descriptor.digest, top.descriptor.digest].map(hex),
+      },
+    ]);
+
+    const docker = skopeoInspect(`docker-archive:${out}`);
+    // A docker-archive reader names layers by their DiffID: it unpacked the gzip layer to hash it.
+    expect(docker.Layers).toEqual([base.diffId, top.diffId]);
+    // …and finds the image by a RepoTag, which it parses as a docker reference.
+    expect(skopeoInspect(`docker-archive:${out}:alpine:3`).Layers).toEqual(docker.Layers);
+    const ociIndex = JSON.parse(tarFile(out, 'index.json'));
+    expect(ociIndex.manifests).toHaveLength(2);
+    expect(skopeoInspect(`oci-archive:${out}:docker.io/library/alpine:3`).Digest).toBe(
+      img.manifestDigest,
+    );
+  });
+
+  it('names RepoTags through repoTagFor and leaves a dangling image untagged', async () => {
+    const store = await openImageStore({ root: join(dir, 'store') });
+    const old = buildImage([base]);
+    await pull(store, old, 'example.com/app:1');
+    await pull(store, buildImage([base, top]), 'example.com/app:1');
+    const out = join(dir, 'tags.tar');
+    await store.exportArchive([old.configDigest, 'example.com/app:1'], out, {
+      repoTagFor: (name) => `mirror/${name}`,
+    });
+
+    const manifest = JSON.parse(tarFile(out, 'manifest.json')) as { RepoTags: string[] }[];
+    expect(manifest.map((m) => m.RepoTags)).toEqual([[], ['mirror/example.com/app:1']]);
+    const ociIndex = JSON.parse(tarFile(out, 'index.json'));
+    expect(ociIndex.manifests[0].annotations).toBeUndefined();
+  });
+
+  it.each([
+    ['docker.io/library/alpine:latest', 'alpine:latest'],
+    ['docker.io/user/app:1', 'user/app:1'],
+    ['docker.io/library/a/b:1', 'library/a/b:1'],
+    ['127.0.0.1:5000/app:v2', '127.0.0.1:5000/app:v2'],
+    ['quay.io/x/y:1@sha256:' + 'a'.repeat(64), 'quay.io/x/y:1'],
+    ['127.0.0.1:5000/app@sha256:' + 'a'.repeat(64), undefined],
+    ['localhost:5000/app', undefined],
+  ])('familiarRepoTag(%s) is %s', (name, tag) => {
+    expect(familiarRepoTag(name)).toBe(tag);
   });
 
   it('rejects an archive entry without a name', async () => {

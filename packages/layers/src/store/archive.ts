@@ -18,10 +18,12 @@ import { create as tarCreate, extract as tarExtract } from 'tar';
 import { LayersErrorCode, noSpace } from '../errors.js';
 import { digestHex } from './digest.js';
 import { ensureLayer } from './ensure-layer.js';
-import { findImage, loadImage, parseImage, putImage } from './images.js';
+import { findIndexed, indexedImages } from './image-lookup.js';
+import { parseImage, putImage } from './images.js';
 import type { StoreLocks } from './locks.js';
-import { REF_NAME, entryName, readIndex } from './oci-index.js';
+import { REF_NAME, entryName } from './oci-index.js';
 import type { IndexEntry, OciIndex } from './oci-index.js';
+import { familiarRepoTag } from './repo-tag.js';
 import type { StorePaths } from './store-paths.js';
 
 /** Options of importArchive. */
@@ -36,24 +38,44 @@ export interface ImportOptions {
 
 const LAYOUT = '{"imageLayoutVersion":"1.0.0"}\n';
 
+/** Options of exportArchive. */
+export interface ExportOptions {
+  /**
+   * The RepoTags entry of a stored name in the archive's docker `manifest.json`; undefined leaves
+   * it out. Default {@link familiarRepoTag} (`docker.io/library/alpine:latest` → `alpine:latest`).
+   */
+  repoTagFor?: (name: string) => string | undefined;
+}
+
+/** One image of docker's `manifest.json` (moby image/tarexport). */
+interface DockerArchiveEntry {
+  Config: string;
+  RepoTags: string[];
+  Layers: string[];
+}
+
 /**
- * Writes an OCI archive (`iza save`): a tar of an OCI layout holding the images' manifests,
- * configs and layer blobs, each manifest annotated with its name. Readable by
- * `skopeo copy oci-archive:FILE:NAME`. The output appears complete or not at all.
+ * Writes an image archive (`iza save`) in both formats docker and containerd write: a tar of an
+ * OCI layout (index.json entries annotated with their names, for `skopeo … oci-archive:FILE`) that
+ * also carries docker's `manifest.json` at its root (for `docker load`, `skopeo …
+ * docker-archive:FILE`). `refs` are names or image IDs (a dangling image has no RepoTags). The
+ * output appears complete or not at all.
  */
 export async function exportArchive(
   paths: StorePaths,
   locks: StoreLocks,
-  names: string[],
+  refs: string[],
   outPath: string,
+  options: ExportOptions = {},
 ): Promise<void> {
   const staging = join(paths.tmp, `export~${randomBytes(6).toString('hex')}~${process.pid}`);
   const tmpOut = `${outPath}.iza-${randomBytes(6).toString('hex')}`;
   try {
-    await stageLayout(paths, locks, names, staging);
+    await stageLayout(paths, locks, refs, staging, options.repoTagFor ?? familiarRepoTag);
     await tarCreate({ file: tmpOut, cwd: staging, portable: true, noMtime: false }, [
       'oci-layout',
       'index.json',
+      'manifest.json',
       'blobs',
     ]);
     renameSync(tmpOut, outPath);
@@ -69,36 +91,49 @@ export async function exportArchive(
 async function stageLayout(
   paths: StorePaths,
   locks: StoreLocks,
-  names: string[],
+  refs: string[],
   staging: string,
+  repoTagFor: (name: string) => string | undefined,
 ): Promise<void> {
   const blobsDir = join(staging, 'blobs', 'sha256');
   mkdirSync(blobsDir, { recursive: true });
+  const blobRef = (d: string) => `blobs/sha256/${digestHex(d)}`;
 
   // Blobs are linked under the index lock, so no rmi or prune can delete them half-way.
   const release = await locks.acquire('index');
   try {
     const index: OciIndex = { schemaVersion: 2, manifests: [] };
-    const entries = readIndex(paths).manifests;
-    for (const ref of names) {
-      const name = findImage(paths, ref).name;
-      const entry = entries.find((e) => entryName(e) === name) as IndexEntry;
-      const img = loadImage(paths, entry);
-      const digests = [
-        entry.digest,
-        img.manifest.config.digest,
-        ...img.manifest.layers.map((l) => l.digest),
-      ];
-      for (const d of digests) linkBlob(paths.blob(digestHex(d)), join(blobsDir, digestHex(d)));
+    const docker = new Map<string, DockerArchiveEntry>();
+    const all = indexedImages(paths);
+    for (const ref of refs) {
+      const { entry, image } = findIndexed(all, ref);
+      const name = image.record.name;
+      if (index.manifests.some((e) => e.digest === entry.digest && entryName(e) === name)) continue;
+
+      const layers = image.manifest.layers.map((l) => l.digest);
+      for (const d of [entry.digest, image.record.configDigest, ...layers]) {
+        linkBlob(paths.blob(digestHex(d)), join(blobsDir, digestHex(d)));
+      }
       index.manifests.push({
         mediaType: entry.mediaType,
         digest: entry.digest,
         size: entry.size,
-        annotations: { [REF_NAME]: name },
+        ...(name === undefined ? {} : { annotations: { [REF_NAME]: name } }),
       });
+
+      // docker's manifest.json has one entry per image, listing all its tags.
+      const dockerEntry = docker.get(entry.digest) ?? {
+        Config: blobRef(image.record.configDigest),
+        RepoTags: [],
+        Layers: layers.map(blobRef),
+      };
+      const tag = name === undefined ? undefined : repoTagFor(name);
+      if (tag !== undefined && !dockerEntry.RepoTags.includes(tag)) dockerEntry.RepoTags.push(tag);
+      docker.set(entry.digest, dockerEntry);
     }
     writeFileSync(join(staging, 'oci-layout'), LAYOUT);
     writeFileSync(join(staging, 'index.json'), JSON.stringify(index));
+    writeFileSync(join(staging, 'manifest.json'), JSON.stringify([...docker.values()]));
   } finally {
     release();
   }
@@ -149,6 +184,7 @@ async function importOne(
 ): Promise<string> {
   const refName = entry.annotations?.[REF_NAME];
   const name = options.nameFor ? options.nameFor(refName) : refName;
+  // LIMITATION: an unnamed entry (a dangling image) is refused instead of loaded as dangling.
   if (name === undefined || name === '') throw badArchive(`manifest ${entry.digest} has no name`);
   if (entry.mediaType.includes('index') || entry.mediaType.includes('manifest.list')) {
     // LIMITATION: multi-platform archives (an index inside index.json) are not loaded.

@@ -6,16 +6,19 @@ import { IzaError } from '@iza/errors';
 
 import { LayersErrorCode } from '../errors.js';
 import { digestHex } from './digest.js';
-import type { ImageManifest, RemoveResult } from './image-types.js';
-import { findImage, loadImage } from './images.js';
+import type { RemoveResult } from './image-types.js';
+import { findIndexed, indexedImages, isDangling } from './image-lookup.js';
+import type { IndexedImage } from './image-lookup.js';
+import { loadImage } from './images.js';
 import type { StoreLocks } from './locks.js';
-import { INDEX_DIGEST, entryName, readIndex, writeIndex } from './oci-index.js';
+import { INDEX_DIGEST, readIndex, writeIndex } from './oci-index.js';
 import type { OciIndex } from './oci-index.js';
-import { readBlob } from './blobs.js';
 import type { StorePaths } from './store-paths.js';
 
 /** What prune removed. */
 export interface PruneResult {
+  /** IDs (config digests) of the dangling images removed. */
+  images: string[];
   /** Digests of deleted blobs. */
   blobs: string[];
   /** DiffIDs of deleted layer directories. */
@@ -33,7 +36,10 @@ export interface PruneOptions {
   gracePeriodMs?: number;
 }
 
-/** Removes an image (by name: untag it; by ID: all its names) and frees what nothing else uses. */
+/**
+ * Removes an image. By name: untags it. By ID: every entry of that ID, named or dangling (several
+ * names need `force`). Content is freed when no entry is left on its manifest.
+ */
 export async function removeImage(
   paths: StorePaths,
   locks: StoreLocks,
@@ -42,14 +48,14 @@ export async function removeImage(
 ): Promise<RemoveResult> {
   const release = await locks.acquire('index');
   try {
-    const record = findImage(paths, ref);
     const index = readIndex(paths);
-    const sameId = index.manifests.filter(
-      (e) => entryName(e) !== undefined && e.digest === record.manifestDigest,
-    );
+    const all = indexedImages(paths, index);
+    const target = findIndexed(all, ref);
+    const id = target.image.record.configDigest;
 
-    const byName = record.name === ref;
-    const names = byName ? [ref] : sameId.map((e) => entryName(e) as string);
+    const byName = target.image.record.name === ref;
+    const removed = byName ? [target] : all.filter((x) => x.image.record.configDigest === id);
+    const names = removed.flatMap((x) => x.image.record.name ?? []);
     if (!byName && names.length > 1 && options.force !== true) {
       throw new IzaError(
         LayersErrorCode.ImageConflict,
@@ -58,34 +64,21 @@ export async function removeImage(
       );
     }
 
-    index.manifests = index.manifests.filter((e) => !names.includes(entryName(e) ?? ''));
+    index.manifests = index.manifests.filter((e) => !removed.some((x) => x.entry === e));
     writeIndex(paths, index);
 
-    const stillUsed = index.manifests.some((e) => e.digest === record.manifestDigest);
-    if (stillUsed) return { untagged: names, deleted: [] };
-
-    // Only this image's own content is considered: another pull may have committed layers it has
-    // not yet named, and those must survive an unrelated rmi.
-    const manifest = JSON.parse(readBlob(paths, record.manifestDigest).toString()) as ImageManifest;
-    const own = [
-      record.manifestDigest,
-      record.configDigest,
-      ...manifest.layers.map((l) => l.digest),
-    ];
-    const indexDigest = sameId[0]?.annotations?.[INDEX_DIGEST];
-    if (indexDigest) own.push(indexDigest);
-    const only = {
-      blobs: new Set(own.map(digestHex)),
-      layers: new Set(record.layers.map(digestHex)),
-    };
-    const freed = collect(paths, locks, index, 0, only);
-    return { untagged: names, deleted: [record.configDigest, ...freed.layers] };
+    const freed = freeImages(paths, locks, index, removed);
+    if (freed.images.length === 0) return { untagged: names, deleted: [] };
+    return { untagged: names, deleted: [...freed.images, ...freed.layers] };
   } finally {
     release();
   }
 }
 
-/** Removes unreferenced blobs and layers and stale tmp entries. */
+/**
+ * Removes dangling images (docker's `image prune` default), then unreferenced blobs and layers
+ * and stale tmp entries.
+ */
 export async function prune(
   paths: StorePaths,
   locks: StoreLocks,
@@ -94,11 +87,54 @@ export async function prune(
   const release = await locks.acquire('index');
   try {
     const tmpEntries = recover(paths, locks, true);
-    const freed = collect(paths, locks, readIndex(paths), options.gracePeriodMs ?? 600_000);
-    return { ...freed, tmpEntries };
+
+    const index = readIndex(paths);
+    const dangling = indexedImages(paths, index).filter((x) => isDangling(x.entry));
+    index.manifests = index.manifests.filter((e) => !dangling.some((x) => x.entry === e));
+    if (dangling.length > 0) writeIndex(paths, index);
+    const own = freeImages(paths, locks, index, dangling);
+
+    const rest = collect(paths, locks, index, options.gracePeriodMs ?? 600_000);
+    return {
+      images: own.images,
+      blobs: [...own.blobs, ...rest.blobs],
+      layers: [...own.layers, ...rest.layers],
+      tmpEntries,
+    };
   } finally {
     release();
   }
+}
+
+/**
+ * Deletes the content of images just dropped from `index` (the index lock held), without the
+ * grace period: only their own blobs and layers are considered, since another pull may have
+ * committed layers it has not yet named, and those must survive. Returns the IDs of images whose
+ * manifest no remaining entry holds.
+ */
+function freeImages(
+  paths: StorePaths,
+  locks: StoreLocks,
+  index: OciIndex,
+  removed: IndexedImage[],
+): { images: string[]; blobs: string[]; layers: string[] } {
+  const gone = removed.filter((x) => !index.manifests.some((e) => e.digest === x.entry.digest));
+  if (gone.length === 0) return { images: [], blobs: [], layers: [] };
+
+  const only = { blobs: new Set<string>(), layers: new Set<string>() };
+  for (const { entry, image } of gone) {
+    const idx = entry.annotations?.[INDEX_DIGEST];
+    const own = [
+      entry.digest,
+      image.record.configDigest,
+      ...image.manifest.layers.map((l) => l.digest),
+    ];
+    for (const d of idx ? [...own, idx] : own) only.blobs.add(digestHex(d));
+    for (const d of image.record.layers) only.layers.add(digestHex(d));
+  }
+  const freed = collect(paths, locks, index, 0, only);
+  const images = [...new Set(gone.map((x) => x.image.record.configDigest))];
+  return { images, ...freed };
 }
 
 /**

@@ -192,11 +192,15 @@ describe('ImageStore', () => {
     expect(store.listImages()).toEqual([]);
   });
 
-  it('replaces an image of the same name and finds images by ID prefix', async () => {
-    await pull(image(base), 'n:1');
+  it('moves a name to a new image and finds images by ID prefix', async () => {
+    const first = image(base);
+    await pull(first, 'n:1');
     const second = image(base, app);
     await pull(second, 'n:1');
-    expect(store.listImages().map((r) => r.configDigest)).toEqual([second.configDigest]);
+    expect(store.listImages().map((r) => [r.name, r.configDigest])).toEqual([
+      [undefined, first.configDigest],
+      ['n:1', second.configDigest],
+    ]);
     expect(store.findImage(second.configDigest.slice(7, 19)).name).toBe('n:1');
     expect(store.findImage(`sha256:${second.configDigest.slice(7, 11)}`).name).toBe('n:1');
     expect(() => store.findImage('nope:1')).toThrow(

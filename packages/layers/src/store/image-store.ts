@@ -9,12 +9,13 @@ import type { EnsureLayerOptions, LayerRecord } from './ensure-layer.js';
 import { prune, recover, removeImage } from './gc.js';
 import type { PruneOptions, PruneResult } from './gc.js';
 import type { ImageRecord, PutImageOptions, RemoveResult, StoredImage } from './image-types.js';
-import { findImage, getImage, listImages, putImage } from './images.js';
+import { findImage, getImage, listImages } from './image-lookup.js';
+import { putImage } from './images.js';
 import { StoreLocks } from './locks.js';
 import { writeIndex } from './oci-index.js';
 import { StorePaths } from './store-paths.js';
 import { exportArchive, importArchive } from './archive.js';
-import type { ImportOptions } from './archive.js';
+import type { ExportOptions, ImportOptions } from './archive.js';
 
 /** Options of {@link openImageStore}. */
 export interface ImageStoreOptions {
@@ -45,16 +46,25 @@ export interface ImageStore {
   ensureLayer(options: EnsureLayerOptions): Promise<LayerRecord>;
   /** Commits an image whose layers are all ensured; replaces an older image of the same name. */
   putImage(options: PutImageOptions): Promise<ImageRecord>;
+  /** Every image, in index order; dangling images (lost their name) have `name: undefined`. */
   listImages(): ImageRecord[];
-  /** By full name or image ID prefix (≥ 4 hex); see README for the rules. */
+  /** By full name or image ID prefix (≥ 4 hex; dangling images by ID only); see README. */
   findImage(nameOrIdPrefix: string): ImageRecord;
   getImage(nameOrIdPrefix: string): StoredImage;
+  /**
+   * By name: untags it, deleting content when no entry is left on the manifest. By ID: removes
+   * every entry of the image, dangling ones included; several names need `force`.
+   */
   removeImage(nameOrId: string, options?: { force?: boolean }): Promise<RemoveResult>;
+  /** Removes dangling images, then unreferenced blobs and layers, then stale tmp entries. */
   prune(options?: PruneOptions): Promise<PruneResult>;
   /** Removes tmp entries of dead processes; called by openImageStore. Returns how many. */
   recover(): number;
-  /** Writes an OCI archive (tar of an OCI layout) of the named images to `outPath`. */
-  exportArchive(names: string[], outPath: string): Promise<void>;
+  /**
+   * Writes an archive of the images (names or IDs) to `outPath`: an OCI layout tar that also
+   * holds docker's `manifest.json`, so both `oci-archive:` and `docker-archive:` readers load it.
+   */
+  exportArchive(names: string[], outPath: string, options?: ExportOptions): Promise<void>;
   /** Loads every named image of an OCI archive; returns their names. */
   importArchive(path: string, options?: ImportOptions): Promise<string[]>;
 }
@@ -95,7 +105,7 @@ export async function openImageStore(options: ImageStoreOptions): Promise<ImageS
     removeImage: (r, o = {}) => removeImage(paths, locks, r, o),
     prune: (o) => prune(paths, locks, o),
     recover: () => recover(paths, locks),
-    exportArchive: (n, out) => exportArchive(paths, locks, n, out),
+    exportArchive: (n, out, o) => exportArchive(paths, locks, n, out, o),
     importArchive: (p, o) => importArchive(paths, locks, p, o),
   };
 }

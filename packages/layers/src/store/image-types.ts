@@ -30,9 +30,19 @@ export interface ImageConfig {
 
 /** One stored image as listed. */
 export interface ImageRecord {
-  /** The canonical reference given to putImage (`docker.io/library/alpine:latest`). */
-  name: string;
+  /**
+   * The canonical reference given to putImage (`docker.io/library/alpine:latest`), or undefined
+   * for a dangling image: one whose name was given to another manifest (docker's `<none>`).
+   * A dangling image is reached by its ID only (findImage, getImage, removeImage).
+   */
+  name: string | undefined;
   manifestDigest: string;
+  /**
+   * Digest of the image index (manifest list) the manifest was chosen from, when putImage got
+   * one: the digest the name resolved to on the registry, docker's RepoDigests entry for
+   * multi-platform images. Undefined for single-manifest images (use manifestDigest).
+   */
+  indexDigest: string | undefined;
   /** The image ID, as docker shows it (the config digest). */
   configDigest: string;
   /** `created` from the config (RFC 3339), when the image has one. */
@@ -59,18 +69,24 @@ export interface StoredImage {
 
 /** Arguments of ImageStore.putImage. */
 export interface PutImageOptions {
-  /** Canonical reference; an image already stored under it is replaced (its blobs stay for gc). */
+  /**
+   * Canonical reference. An image already stored under it under another manifest stays in the
+   * store as a dangling image (`name: undefined`) unless another name still points to it.
+   */
   name: string;
   manifestBytes: Uint8Array;
   manifestMediaType: string;
   configBytes: Uint8Array;
-  /** The image index the manifest was selected from, stored for `save` and digest pins. */
+  /**
+   * The image index the manifest was selected from; kept as a blob and exposed as
+   * `ImageRecord.indexDigest`. Must list the manifest's digest (else ERR_IZA_LAYERS_BAD_IMAGE).
+   */
   indexBytes?: Uint8Array;
 }
 
 /** What removeImage did, in docker's terms. */
 export interface RemoveResult {
-  /** Names removed from the image list. */
+  /** Names removed from the image list (none when a dangling image is removed). */
   untagged: string[];
   /** The image ID (config digest) and the DiffIDs of layers whose directories were deleted. */
   deleted: string[];

@@ -57,7 +57,10 @@ export async function putImage(
   writeBlob(paths, manifest.config.digest, opts.configBytes);
   writeBlob(paths, manifestDigest, opts.manifestBytes);
   const indexDigest = opts.indexBytes ? sha256Digest(opts.indexBytes) : undefined;
-  if (opts.indexBytes && indexDigest) writeBlob(paths, indexDigest, opts.indexBytes);
+  if (opts.indexBytes && indexDigest) {
+    checkIndexLists(opts.indexBytes, manifestDigest);
+    writeBlob(paths, indexDigest, opts.indexBytes);
+  }
 
   const release = await locks.acquire('index');
   try {
@@ -81,7 +84,7 @@ export async function putImage(
       },
     };
     const index = readIndex(paths);
-    index.manifests = index.manifests.filter((e) => entryName(e) !== opts.name);
+    index.manifests = retag(index.manifests, opts.name, manifestDigest);
     index.manifests.push(entry);
     writeIndex(paths, index);
 
@@ -91,46 +94,41 @@ export async function putImage(
   }
 }
 
-/** Every named image in index.json, in index order. */
-export function listImages(paths: StorePaths): ImageRecord[] {
-  return readIndex(paths)
-    .manifests.filter((e) => entryName(e) !== undefined)
-    .map((e) => loadImage(paths, e).record);
-}
-
 /**
- * Finds an image by its full name, or by a prefix (≥ 4 hex digits, optionally `sha256:`) of its
- * ID. A prefix matching two different IDs is ERR_IZA_LAYERS_AMBIGUOUS_ID. Familiar names
- * (`alpine`) must be normalised by the caller.
+ * index.json entries once `name` moves to `manifestDigest`: the image that had the name stays,
+ * unnamed (dangling, as docker keeps it), unless another entry still holds its manifest; a
+ * dangling entry of `manifestDigest` goes, since the manifest is named again.
  */
-export function findImage(paths: StorePaths, ref: string): ImageRecord {
-  const all = listImages(paths);
-  const byName = all.find((r) => r.name === ref);
-  if (byName) return byName;
-
-  const m = /^(?:sha256:)?([0-9a-f]{4,64})$/.exec(ref);
-  const prefix = m?.[1];
-  if (prefix !== undefined) {
-    const hits = all.filter((r) => r.configDigest.slice('sha256:'.length).startsWith(prefix));
-    const ids = new Set(hits.map((r) => r.configDigest));
-    if (ids.size > 1) {
-      throw new IzaError(LayersErrorCode.AmbiguousId, `image ID prefix '${ref}' is ambiguous`, {
-        hint: 'give more digits of the image ID',
-        details: { matches: [...ids] },
-      });
+function retag(entries: IndexEntry[], name: string, manifestDigest: string): IndexEntry[] {
+  const out: IndexEntry[] = [];
+  for (const e of entries) {
+    const named = entryName(e);
+    if (named === undefined && e.digest === manifestDigest) continue;
+    if (named !== name) {
+      out.push(e);
+      continue;
     }
-    if (hits[0]) return hits[0];
+    const keptElsewhere = entries.some(
+      (o) => o !== e && o.digest === e.digest && entryName(o) !== name,
+    );
+    if (e.digest !== manifestDigest && !keptElsewhere) out.push(unnamed(e));
   }
-
-  throw imageNotFound(ref);
+  return out;
 }
 
-/** The image with its manifest, config and layer directories (bottom to top). */
-export function getImage(paths: StorePaths, ref: string): StoredImage {
-  const record = findImage(paths, ref);
-  const entry = readIndex(paths).manifests.find((e) => entryName(e) === record.name);
-  if (!entry) throw imageNotFound(ref);
-  return loadImage(paths, entry);
+// LIMITATION: the former name is dropped, so a dangling image shows no repository (`<none>`).
+function unnamed(e: IndexEntry): IndexEntry {
+  const annotations = { ...e.annotations };
+  delete annotations[REF_NAME];
+  return { ...e, annotations };
+}
+
+/** The index the manifest was chosen from must list it; anything else is not its repo digest. */
+function checkIndexLists(indexBytes: Uint8Array, manifestDigest: string): void {
+  const index = parseJson<{ manifests?: { digest?: unknown }[] }>(indexBytes, 'image index');
+  const listed =
+    Array.isArray(index.manifests) && index.manifests.some((m) => m?.digest === manifestDigest);
+  if (!listed) throw badImage(`the image index does not list manifest ${manifestDigest}`);
 }
 
 /** Reads an index entry's documents; every layer must be unpacked. */
@@ -149,13 +147,15 @@ function makeRecord(
 ): StoredImage {
   const layers = config.rootfs.diff_ids.map((diffId) => {
     const layer = readLayer(paths, digestHex(diffId));
-    if (!layer) throw badImage(`layer ${diffId} of ${entryName(entry)} is missing`);
+    const which = entryName(entry) ?? manifest.config.digest;
+    if (!layer) throw badImage(`layer ${diffId} of ${which} is missing`);
     return layer;
   });
 
   const record: ImageRecord = {
-    name: entryName(entry) ?? entry.digest,
+    name: entryName(entry),
     manifestDigest: entry.digest,
+    indexDigest: entry.annotations?.[INDEX_DIGEST],
     configDigest: manifest.config.digest,
     created: typeof config.created === 'string' ? config.created : undefined,
     pulled: entry.annotations?.[PULLED_AT] ?? '',

@@ -80,3 +80,19 @@ export class FakeRegistry {
     };
   }
 }
+
+/** An OCI image index listing `manifestDigests` (sizes and platforms are placeholders). */
+export function buildIndex(manifestDigests: string[]): Buffer {
+  return Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.index.v1+json',
+      manifests: manifestDigests.map((digest) => ({
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        digest,
+        size: 1,
+        platform: { architecture: 'amd64', os: 'linux' },
+      })),
+    }),
+  );
+}
