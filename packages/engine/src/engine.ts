@@ -26,6 +26,8 @@ import { runContainer } from './run/run-container.js';
 import type { RunImage, ImageRuntimeConfig } from './run/run-container.js';
 import type { RunRequest } from './run/run-request.js';
 import { sweepStaleContainers } from './run/stale-sweep.js';
+import { listContainerStates } from './run/container-state.js';
+import { isAlive } from './run/process-identity.js';
 
 /**
  * The pull and run pipelines over one storage root. Collaborators (registry client, store,
@@ -121,6 +123,17 @@ export class Engine {
     const store = await this.store();
     const name = await this.#localName(ref);
     const { repository, tag } = splitName(name);
+    const user = listContainerStates(this.options.root).find(
+      (c) => c.image === name && isAlive(c.owner),
+    );
+    if (user) {
+      throw new IzaError(
+        'ERR_IZA_IMAGE_IN_USE',
+        `conflict: unable to remove ${repository}:${tag}: container ${user.id.slice(0, 12)} is using it`,
+        { hint: 'wait for that container to exit, then remove the image' },
+      );
+    }
+    await unmountImage(store, this.options.root, name);
     const result = await store.removeImage(name, { force: options.force ?? false });
     return { untagged: result.untagged.length ? [`${repository}:${tag}`] : [], deleted: result.deleted };
   }
@@ -139,8 +152,9 @@ export class Engine {
     const deleted: string[] = [];
     if (options.all) {
       for (const image of store.listImages()) {
-        await this.unmountImage(image.name).catch(() => undefined);
-        deleted.push(...(await store.removeImage(image.name, { force: true })).deleted);
+        const key = storeKey(image);
+        await this.unmountImage(key).catch(() => undefined);
+        deleted.push(...(await store.removeImage(key, { force: true })).deleted);
       }
     }
     const pruned = await store.prune();
@@ -183,7 +197,7 @@ export class Engine {
         hint: `pull it first: iza pull ${ref}`,
       });
     }
-    return found.name;
+    return storeKey(found);
   }
 
   /** The local image `ref` names (name, familiar name or ID prefix), or undefined. */
@@ -210,9 +224,9 @@ export class Engine {
     }
     if (!found) throw new IzaError('ERR_IZA_IMAGE_NOT_FOUND', `Image '${ref}' not found`);
 
-    const image = store.getImage(found.name);
+    const image = store.getImage(storeKey(found));
     return {
-      name: found.name,
+      name: found.name ?? found.configDigest,
       layerDirs: image.layerDirs,
       config: (image.config.config ?? {}) as ImageRuntimeConfig,
     };
@@ -232,6 +246,11 @@ export function lookupImage(store: ImageStore, ref: string): ImageRecord | undef
     }
   }
   return undefined;
+}
+
+/** How the store finds `record` again: its name, or its ID when it is dangling. */
+export function storeKey(record: ImageRecord): string {
+  return record.name ?? record.configDigest;
 }
 
 /** The store's name for `ref`: its canonical form when it parses, else `ref` (an ID prefix). */

@@ -16,7 +16,8 @@ export interface ImageSummary {
   digest: string;
   created: string | undefined;
   size: number;
-  name: string;
+  /** The canonical name; undefined for a dangling image. */
+  name: string | undefined;
 }
 
 export function summarizeImages(store: ImageStore): ImageSummary[] {
@@ -35,7 +36,8 @@ export function summarizeImages(store: ImageStore): ImageSummary[] {
 }
 
 /** `docker.io/library/alpine:latest` → `alpine` + `latest`, as docker's REPOSITORY and TAG. */
-export function splitName(name: string): { repository: string; tag: string } {
+export function splitName(name: string | undefined): { repository: string; tag: string } {
+  if (name === undefined) return { repository: '<none>', tag: '<none>' };
   try {
     const ref = parseReference(name);
     return { repository: ref.familiarName, tag: ref.tag ?? '<none>' };
@@ -48,11 +50,11 @@ export function splitName(name: string): { repository: string; tag: string } {
 export function inspectImage(store: ImageStore, name: string): Record<string, unknown> {
   const image = store.getImage(name);
   const { record, config } = image;
-  const repo = parseReference(record.name);
+  const repo = record.name === undefined ? undefined : parseReference(record.name);
   return {
     Id: record.configDigest,
-    RepoTags: repo.tag ? [`${repo.familiarName}:${repo.tag}`] : [],
-    RepoDigests: [`${repo.familiarName}@${record.manifestDigest}`],
+    RepoTags: repo?.tag ? [`${repo.familiarName}:${repo.tag}`] : [],
+    RepoDigests: repo ? [`${repo.familiarName}@${record.indexDigest ?? record.manifestDigest}`] : [],
     Created: config.created,
     Architecture: config.architecture,
     Variant: config.variant,

@@ -88,7 +88,7 @@ const run: CommandModule = {
           cgroupParent: str('cgroupParent'),
         },
         { stdin: process.stdin, stdout: ctx.stdout, stderr: ctx.stderr },
-        progress.onEvent,
+        (e) => progress.onEvent(e),
       );
     } finally {
       progress.stop();

@@ -35,6 +35,7 @@ import { identityOf } from './process-identity.js';
 import { isHostMode, parseVolume } from './run-request.js';
 import type { LimitOptions, OciMount, RunRequest } from './run-request.js';
 import { attachTerminal } from './terminal.js';
+import { ensureWorkdir } from './workdir.js';
 import { withDefined } from '../pull.js';
 
 /** The image a run starts from: its layer directories (bottom → top) and its config. */
@@ -145,13 +146,16 @@ export async function runContainer(ctx: RunContext, req: RunRequest): Promise<nu
       mounts.push({ destination: '/sbin/iza-init', type: 'bind', source: initBinary, options: ['bind', 'ro'] });
     }
 
+    const cwd = req.workdir ?? (image.config.WorkingDir || '/');
+    if (!req.readOnly) ensureWorkdir(rootfs.path, cwd);
+
     const io = openStdio(req, cleanup);
     const spec: ContainerProcessSpec = {
       rootfs: rootfs.path,
       readonlyRootfs: req.readOnly,
       args,
       env,
-      cwd: req.workdir ?? (image.config.WorkingDir || '/'),
+      cwd,
       user: { uid: user.uid, gid: user.gid, additionalGids: user.additionalGids },
       hostname,
       namespaces: [
@@ -213,8 +217,8 @@ export async function runContainer(ctx: RunContext, req: RunRequest): Promise<nu
     try {
       await proc.start();
     } catch (err) {
-      const e = err as { stage?: string; code?: string };
-      if (e.stage !== 'exec') throw err;
+      const e = err as { code?: string };
+      if ((err as { syscall?: string }).syscall !== 'execve') throw err;
       await reap();
       ctx.stderr.write(`Error: ${execFailureMessage(args[0] ?? '', e.code)}\n`);
       return exitCodeForExecError(e.code);
