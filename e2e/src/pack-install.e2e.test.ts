@@ -82,6 +82,16 @@ console.log(out.includes(version) ? 'iza version ' + version : 'unexpected: ' + 
   },
 };
 
+/**
+ * The environment of a user in their own project: without the npm_config_* and pnpm variables
+ * that `pnpm run` adds for this workspace (npm warns about pnpm's own keys).
+ */
+function userEnv(): NodeJS.ProcessEnv {
+  return Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !/^(npm_|pnpm_|PNPM_)/i.test(k)),
+  );
+}
+
 let scratch: string;
 let project: string;
 
@@ -129,7 +139,12 @@ describe('packed packages installed with npm', () => {
 
     const file = join(project, `check-${name.replace(/\W/g, '-')}.mjs`);
     await writeFile(file, `${check.script}\n`);
-    const result = await execa('node', [file], { cwd: project, reject: false });
+    const result = await execa('node', [file], {
+      cwd: project,
+      reject: false,
+      env: userEnv(),
+      extendEnv: false,
+    });
     expect({ exitCode: result.exitCode, stderr: result.stderr }).toEqual({
       exitCode: 0,
       stderr: '',
