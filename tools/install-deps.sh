@@ -12,7 +12,7 @@ PNPM_VERSION=$(node -p "require('./package.json').packageManager.split('@')[1]")
 packages=(
   build-essential python3 clang-format
   docker-registry skopeo umoci busybox-static debootstrap apache2-utils openssl
-  attr libcap2-bin tmux util-linux iproute2 procps
+  attr libcap2-bin tmux util-linux iproute2 procps tini zstd
 )
 if [[ " $* " == *" --bench "* ]]; then
   packages+=(runc crun podman hyperfine)

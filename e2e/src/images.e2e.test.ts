@@ -150,7 +150,9 @@ describe('iza rmi and image prune', () => {
   it('leaves the old image dangling when its tag moves, and prune deletes it', async () => {
     const layout = { dir: minimal().layout };
     const ref = `${registry.host}/moving:latest`;
-    await pushImage(layout, 'latest', registry, 'moving', 'latest');
+    // Not `latest`: minimal:latest is already pulled into this root under another name, and an
+    // image still named elsewhere is not dangling (docker keeps it tagged there).
+    await pushImage(layout, 'user', registry, 'moving', 'latest');
     expect(await iza(['pull', '-q', ref], { root })).toMatchObject({ exitCode: 0 });
     await pushImage(layout, 'entrypoint', registry, 'moving', 'latest');
     expect(await iza(['pull', '-q', ref], { root })).toMatchObject({ exitCode: 0 });
