@@ -60,3 +60,5 @@ export { openPty, setWindowSize } from './pty.js';
 export type { Pty } from './pty.js';
 export { namespacesAvailable } from './namespaces.js';
 export type { NamespaceKind } from './namespaces.js';
+export { resolveUser, parsePasswd, parseGroup } from './user.js';
+export type { ResolvedUser } from './user.js';

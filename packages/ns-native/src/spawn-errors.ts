@@ -5,7 +5,10 @@ export type SpecErrorCode =
   | 'ERR_IZA_NATIVE_SYSCTL_NOT_NAMESPACED'
   | 'ERR_IZA_NATIVE_UNSUPPORTED'
   | 'ERR_IZA_NATIVE_FIFO_TIMEOUT'
-  | 'ERR_IZA_NATIVE_START_STATE';
+  | 'ERR_IZA_NATIVE_START_STATE'
+  | 'ERR_IZA_NATIVE_INVALID_USER'
+  | 'ERR_IZA_NATIVE_USER_NOT_FOUND'
+  | 'ERR_IZA_NATIVE_GROUP_NOT_FOUND';
 
 /** A spec the child could not safely run, found before anything was cloned. */
 export class ContainerSpecError extends Error {

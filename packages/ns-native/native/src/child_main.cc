@@ -93,6 +93,16 @@ static void setup_stdio(const ChildPlan &plan) {
   }
 }
 
+// The copy of the parent's fd table includes the parent's end of our report socket (which would
+// hide the parent's death from wait_for_start) and other containers' sockets: keep only ours.
+static void close_inherited(const ChildPlan &plan) {
+  unsigned fd = static_cast<unsigned>(plan.report_fd);
+  if (fd > 3 && syscall(SYS_close_range, 3U, fd - 1, 0U) < 0)
+    Fail(plan, kStageCloseFds, errno);
+  if (syscall(SYS_close_range, fd + 1, ~0U, 0U) < 0)
+    Fail(plan, kStageCloseFds, errno);
+}
+
 // pivot_root needs the new root to be a mount point: bind the rootfs onto itself. Propagation
 // is made private (or as asked) first so nothing below leaks back to the host.
 static int prepare_root(const ChildPlan &plan) {
@@ -265,6 +275,7 @@ void ChildMain(const ChildPlan &plan) {
     Fail(plan, kStageSetsid, errno);
   if (!plan.terminal)
     setup_stdio(plan);
+  close_inherited(plan);
   umask(0);
 
   int rootfd = prepare_root(plan);

@@ -48,6 +48,8 @@ export interface TestRootfs {
  */
 export function makeBusyboxRootfs(prefix = 'iza-rootfs-'): TestRootfs {
   const dir = mkdtempSync(join(tmpdir(), prefix));
+  // mkdtemp makes 0700; an image root is 0755, or a non-root user cannot look anything up.
+  chmodSync(dir, 0o755);
   for (const d of ['bin', 'etc', 'proc', 'sys', 'dev', 'tmp', 'work', 'root']) {
     mkdirSync(join(dir, d));
   }
