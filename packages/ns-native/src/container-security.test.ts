@@ -47,9 +47,6 @@ asRoot('container hardening (needs root)', () => {
     const r = await runInContainer(
       rootfs.dir,
       'echo 1 > /proc/sys/kernel/domainname; mkdir /sys/iza; echo done',
-      {
-        readonlyPaths: undefined,
-      },
     );
     expect(r.stderr).toMatch(/can't create \/proc\/sys\/kernel\/domainname: Read-only file system/);
     expect(r.stderr).toMatch(/can't create directory '\/sys\/iza': Read-only file system/);

@@ -6,12 +6,17 @@ import { fileURLToPath } from 'node:url';
 import type { NativeBinding } from './binding.js';
 import { createSystemError } from './system-error.js';
 
-const packageRoot = dirname(dirname(fileURLToPath(import.meta.url)));
+const moduleDir = dirname(fileURLToPath(import.meta.url));
+const packageRoot = dirname(moduleDir);
 
-/** Where the loader looks for the addon, in order of preference. */
+/**
+ * Where the loader looks for the addon: this package's release and debug builds, and a copy
+ * beside the loading module (a bundled program, such as the `iza` CLI, ships one there).
+ */
 export const addonCandidates: readonly string[] = [
   join(packageRoot, 'native', 'build', 'Release', 'iza_ns.node'),
   join(packageRoot, 'native', 'build', 'Debug', 'iza_ns.node'),
+  join(moduleDir, 'iza_ns.node'),
 ];
 
 let cached: NativeBinding | undefined;

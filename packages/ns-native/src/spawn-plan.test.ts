@@ -1,0 +1,149 @@
+import { describe, expect, it } from '@jest/globals';
+
+import {
+  buildSpawnPlan,
+  defaultMounts,
+  MountFlags as F,
+  parseMountOptions,
+  type ContainerProcessSpec,
+  type SpawnHost,
+} from './index.js';
+
+const host: SpawnHost = {
+  capLast: 40,
+  constants: {
+    CLONE_NEWNS: 0x20000,
+    CLONE_NEWPID: 0x20000000,
+    CLONE_NEWNET: 0x40000000,
+    CLONE_NEWUTS: 0x4000000,
+    CLONE_NEWIPC: 0x8000000,
+    CLONE_NEWCGROUP: 0x2000000,
+    CLONE_NEWUSER: 0x10000000,
+    CLONE_NEWTIME: 0x80,
+  },
+  hardLimit: () => 20000,
+  pathKind: (p) => (p === '/host/file' ? 'file' : p.startsWith('/missing') ? 'missing' : 'dir'),
+};
+
+function spec(over: Partial<ContainerProcessSpec> = {}): ContainerProcessSpec {
+  return {
+    rootfs: '/rootfs',
+    args: ['sh'],
+    env: ['PATH=/usr/bin:/bin'],
+    cwd: '/',
+    user: { uid: 0, gid: 0 },
+    namespaces: [{ type: 'mount' }, { type: 'uts' }, { type: 'network' }, { type: 'cgroup' }],
+    mounts: defaultMounts(),
+    ...over,
+  };
+}
+
+describe('parseMountOptions', () => {
+  it.each([
+    [['nosuid', 'noexec', 'nodev'], F.MS_NOSUID | F.MS_NOEXEC | F.MS_NODEV, 0, null],
+    [['ro', 'rw'], 0, 0, null],
+    [
+      ['rbind', 'ro', 'rprivate'],
+      F.MS_BIND | F.MS_REC | F.MS_RDONLY,
+      F.MS_PRIVATE | F.MS_REC,
+      null,
+    ],
+    [['nosuid', 'mode=755', 'size=65536k'], F.MS_NOSUID, 0, 'mode=755,size=65536k'],
+    [['defaults', 'slave'], 0, F.MS_SLAVE, null],
+  ])('%j -> flags %d, propagation %d, data %j', (options, flags, propagation, data) => {
+    expect(parseMountOptions(options)).toMatchObject({ flags, propagation, data });
+  });
+});
+
+describe('buildSpawnPlan', () => {
+  it('maps namespaces to clone flags, deferring the cgroup namespace to start', () => {
+    const { plan } = buildSpawnPlan(spec(), host);
+    expect(plan.cloneFlags).toBe(0x20000 | 0x4000000 | 0x40000000);
+    expect(plan.unshareCgroup).toBe(true);
+    expect(plan.loopback).toBe(true);
+    expect(plan.pathEnv).toBe('/usr/bin:/bin');
+  });
+
+  it('plans docker defaults: cgroup2 after start, devices, /dev symlinks, masks', () => {
+    const { plan } = buildSpawnPlan(spec(), host);
+    const cgroup = plan.mounts.find((m) => m.target === 'sys/fs/cgroup');
+    expect(cgroup).toMatchObject({ fstype: 'cgroup2', afterStart: true, flags: 0xf });
+    expect(plan.devices.map((d) => d.path)).toEqual([
+      'dev/null',
+      'dev/zero',
+      'dev/full',
+      'dev/random',
+      'dev/urandom',
+      'dev/tty',
+    ]);
+    expect(plan.devices[0]).toMatchObject({
+      mode: 0o20666,
+      major: 1,
+      minor: 3,
+      hostPath: '/dev/null',
+    });
+    expect(plan.symlinks).toContainEqual({ target: 'pts/ptmx', path: 'dev/ptmx' });
+    expect(plan.readonly).toContain('proc/sys');
+    expect(plan.masked).toContain('proc/kcore');
+    expect(plan.caps.bounding.reduce((m, c) => m + 2 ** c, 0)).toBe(0xa80425fb);
+  });
+
+  it('binds a host file onto a file and keeps bind flags for the remount', () => {
+    const mounts = [
+      { destination: '/etc/hosts', type: 'bind', source: '/host/file', options: ['ro'] },
+    ];
+    const { plan } = buildSpawnPlan(spec({ mounts }), host);
+    expect(plan.mounts[0]).toMatchObject({
+      kind: 2,
+      target: 'etc/hosts',
+      flags: F.MS_BIND | F.MS_RDONLY,
+    });
+    expect(plan.devices).toEqual([]);
+  });
+
+  it.each([
+    [
+      'no mount namespace',
+      { namespaces: [{ type: 'pid' as const }] },
+      /mount namespace is required/,
+    ],
+    [
+      'joining a pid namespace',
+      {
+        namespaces: [{ type: 'mount' as const }, { type: 'pid' as const, path: '/proc/1/ns/pid' }],
+      },
+      /not supported/,
+    ],
+    [
+      'a hostname without uts',
+      { namespaces: [{ type: 'mount' as const }], hostname: 'x' },
+      /uts namespace/,
+    ],
+    ['a NUL in an argument', { args: ['sh', 'a\0b'] }, /NUL byte/],
+    ['a relative cwd', { cwd: 'work' }, /cwd must be absolute/],
+    [
+      'an unknown capability',
+      { capabilities: { bounding: ['CAP_FLY'], effective: [], permitted: [] } },
+      /unknown capability CAP_FLY/,
+    ],
+    [
+      'a missing bind source',
+      { mounts: [{ destination: '/x', type: 'bind', source: '/missing', options: [] }] },
+      /does not exist/,
+    ],
+    [
+      'a mount over /',
+      { mounts: [{ destination: '/', type: 'tmpfs', source: 'tmpfs', options: [] }] },
+      /cover the container root/,
+    ],
+    ['a host-wide sysctl', { sysctl: { 'vm.swappiness': '1' } }, /not namespaced/],
+    ['an ipc sysctl without ipc', { sysctl: { 'kernel.shmmax': '1' } }, /without a ipc namespace/],
+    [
+      'an rlimit over the hard limit',
+      { rlimits: [{ type: 'RLIMIT_NOFILE', soft: 1, hard: 20001 }] },
+      /above this process's hard limit 20000/,
+    ],
+  ])('rejects %s', (_name, over, message) => {
+    expect(() => buildSpawnPlan(spec(over), host)).toThrow(message);
+  });
+});
