@@ -6,6 +6,7 @@ export { extractLayer } from './extract/extract-layer.js';
 export type { ExtractOptions, ExtractResult } from './extract/extract-layer.js';
 export type { ExtractWarning } from './extract/extract-context.js';
 export { decompressStream } from './compress/decompress.js';
+export type { DecompressOptions } from './compress/decompress.js';
 export { LAYER_MEDIA_TYPES, layerCompression, sniffCompression } from './compress/media-types.js';
 export type { Compression } from './compress/media-types.js';
 export { openImageStore } from './store/image-store.js';

@@ -1,18 +1,40 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 
 import { describe, expect, it } from '@jest/globals';
 
 import { decompressStream, layerCompression } from '../index.js';
+import type { DecompressOptions } from '../index.js';
+
+/** Pids of this process's live `zstd` children (/proc/<pid>/stat: ppid is field 4). */
+function childPids(): number[] {
+  return readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .filter((d) => {
+      try {
+        const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        return stat.includes('(zstd)') && fields[0] !== 'Z' && fields[1] === String(process.pid);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
 
 const tar = Buffer.concat([Buffer.from('not really a tar but bytes '), Buffer.alloc(200_000, 9)]);
 
-async function run(bytes: Buffer, mediaType: string): Promise<Buffer> {
+async function run(
+  bytes: Buffer,
+  mediaType: string,
+  options: DecompressOptions = {},
+): Promise<Buffer> {
   const out: Buffer[] = [];
   for await (const c of Readable.from([bytes.subarray(0, 3), bytes.subarray(3)]).pipe(
-    decompressStream(mediaType),
+    decompressStream(mediaType, options),
   )) {
     out.push(c as Buffer);
   }
@@ -43,10 +65,56 @@ describe('decompressStream', () => {
     expect(out.equals(tar)).toBe(true);
   });
 
-  zstdIt('decompresses zstd frames', async () => {
-    const z = execFileSync('/usr/bin/zstd', ['-q', '-c'], { input: tar });
-    const out = await run(z, 'application/vnd.oci.image.layer.v1.tar+zstd');
-    expect(out.equals(tar)).toBe(true);
+  const zstdOf = (b: Buffer) =>
+    execFileSync('/usr/bin/zstd', ['-q', '-c'], { input: b, maxBuffer: 64 << 20 });
+  const ZSTD_MT = 'application/vnd.oci.image.layer.v1.tar+zstd';
+  const big = Buffer.concat(
+    [tar, randomBytes(3_000_000).toString('base64').repeat(2)].map(Buffer.from),
+  );
+
+  zstdIt.each([
+    ['the zstd CLI', '/usr/bin/zstd'],
+    ['fzstd', false],
+  ] as const)('decompresses zstd frames through %s', async (_what, zstdCommand) => {
+    const z = zstdOf(big);
+    const out = await run(z, ZSTD_MT, { zstdCommand });
+    expect(out.equals(big)).toBe(true);
+  });
+
+  // fzstd does not verify the frame checksum: with it, only the DiffID check catches corruption.
+  zstdIt.each([['the zstd CLI', '/usr/bin/zstd']] as const)(
+    'reports corrupt zstd data through %s',
+    async (_what, zstdCommand) => {
+      const z = zstdOf(big);
+      z[z.length >> 1] = (z[z.length >> 1] ?? 0) ^ 0xff;
+      z[(z.length >> 1) + 1] = (z[(z.length >> 1) + 1] ?? 0) ^ 0xff;
+      await expect(run(z, ZSTD_MT, { zstdCommand })).rejects.toMatchObject({
+        code: 'ERR_IZA_LAYERS_BAD_COMPRESSION',
+      });
+    },
+  );
+
+  zstdIt('reports a truncated zstd stream from the CLI with its exit status', async () => {
+    const z = zstdOf(big);
+    const err = await run(z.subarray(0, z.length >> 1), ZSTD_MT, { zstdCommand: '/usr/bin/zstd' })
+      .then(() => undefined)
+      .catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'ERR_IZA_LAYERS_BAD_COMPRESSION' });
+    expect(String((err as { cause?: Error }).cause?.message)).toMatch(/zstd exited with 1/);
+  });
+
+  zstdIt('kills the zstd child when the stream is destroyed', async () => {
+    const z = zstdOf(big);
+    const stream = decompressStream(ZSTD_MT, { zstdCommand: '/usr/bin/zstd' });
+    stream.write(z.subarray(0, 1 << 20));
+    await new Promise((r) => stream.once('data', r));
+    const pids = childPids();
+    expect(pids.length).toBeGreaterThan(0);
+    stream.destroy();
+    for (let i = 0; i < 100 && childPids().some((p) => pids.includes(p)); i++) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(childPids().filter((p) => pids.includes(p))).toEqual([]);
   });
 
   it('passes uncompressed layers through', async () => {

@@ -6,16 +6,32 @@ import { IzaError } from '@iza/errors';
 import { Decompress } from 'fzstd';
 
 import { LayersErrorCode } from '../errors.js';
+import { ChildDecompress, findExecutable } from './child-decompress.js';
 import { layerCompression, sniffCompression } from './media-types.js';
 import type { Compression } from './media-types.js';
+
+/** Options of {@link decompressStream}. */
+export interface DecompressOptions {
+  /**
+   * The `zstd` executable zstd layers are decompressed with (`zstd -dc` in a child process, about
+   * ten times faster than JS), or false to use fzstd in-process. Default: `zstd` found on the
+   * PATH of this process, else fzstd.
+   */
+  zstdCommand?: string | false;
+}
+
+/** zlib's output chunk size: 256 KiB decompresses 40% faster than the 16 KiB default (README). */
+const GUNZIP_CHUNK = 1 << 18;
 
 /**
  * A Transform that decompresses a layer blob of `mediaType` to its tar. The first bytes are
  * checked against the media type: a gzip type whose bytes are not gzip (or an uncompressed type
  * whose bytes are) is an error, never a silent guess.
  */
-export function decompressStream(mediaType: string): Transform {
-  return new MagicCheckedDecompress(layerCompression(mediaType));
+export function decompressStream(mediaType: string, options: DecompressOptions = {}): Transform {
+  const zstd =
+    options.zstdCommand ?? findExecutable('zstd', process.env['PATH'] ?? '/usr/bin:/bin');
+  return new MagicCheckedDecompress(layerCompression(mediaType), zstd ?? false);
 }
 
 /** The zlib or zstd stage; errors are re-thrown as ERR_IZA_LAYERS_BAD_COMPRESSION. */
@@ -23,7 +39,10 @@ class MagicCheckedDecompress extends Transform {
   private head: Buffer | undefined = Buffer.alloc(0);
   private inner: Transform | undefined;
 
-  constructor(private readonly expected: Compression) {
+  constructor(
+    private readonly expected: Compression,
+    private readonly zstdCommand: string | false,
+  ) {
     super();
   }
 
@@ -61,12 +80,23 @@ class MagicCheckedDecompress extends Transform {
   }
 
   private startInner(): Transform {
-    const inner = this.expected === 'gzip' ? createGunzip() : zstdTransform();
+    const inner =
+      this.expected === 'gzip'
+        ? createGunzip({ chunkSize: GUNZIP_CHUNK })
+        : this.zstdCommand === false
+          ? zstdTransform()
+          : new ChildDecompress(this.zstdCommand, ['-dcq']);
     inner.on('data', (d: Buffer) => {
       if (!this.push(d)) inner.pause();
     });
     inner.on('error', (err) => this.destroy(corrupt(this.expected, err)));
     return inner;
+  }
+
+  override _destroy(err: Error | null, cb: (error: Error | null) => void): void {
+    // Tears down zlib state or kills a zstd child when the pipeline is aborted or fails.
+    this.inner?.destroy();
+    cb(err);
   }
 
   override _read(size: number): void {
