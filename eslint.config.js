@@ -15,10 +15,16 @@ const depConstraints = [
   { sourceTag: 'type:layers', onlyDependOnLibsWithTags: ['type:errors', 'type:native'] },
   // Overlay needs mount(2) and the whiteout xattrs for its copy fallback.
   { sourceTag: 'type:overlay', onlyDependOnLibsWithTags: ['type:errors', 'type:native'] },
+  // The OCI runtime drives the spawn addon and cgroups from a bundle's config.json.
+  {
+    sourceTag: 'type:oci-runtime',
+    onlyDependOnLibsWithTags: ['type:errors', 'type:native', 'type:cgroups'],
+  },
   // The engine composes the libraries into the pull and run pipelines.
   {
     sourceTag: 'type:engine',
     onlyDependOnLibsWithTags: [
+      'type:oci-runtime',
       'type:errors',
       'type:registry',
       'type:layers',

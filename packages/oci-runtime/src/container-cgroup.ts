@@ -1,0 +1,194 @@
+import {
+  closeSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  rmdirSync,
+  writeSync,
+} from 'node:fs';
+import { dirname, basename, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+import { createCgroupManager, detectCgroupLayout } from '@iza/cgroups';
+import type { CgroupLayout, LinuxResources } from '@iza/cgroups';
+
+import { invalidConfig, unsupported } from './errors.js';
+import type { OciDeviceRule } from './oci-config.js';
+
+/** Where a container's cgroup goes: `parent` as @iza/cgroups takes it, and the leaf name. */
+export interface CgroupPlacement {
+  name: string;
+  parent: string | undefined;
+}
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+
+/**
+ * `linux.cgroupsPath` → placement. Absolute: exactly there in each hierarchy (podman's
+ * `/libpod_parent/libpod-<id>`, containerd's `/<namespace>/<id>`). Absent: `<id>` below the
+ * runtime's own cgroup. systemd's `slice:prefix:name` form is refused.
+ */
+export function cgroupPlacement(cgroupsPath: string | undefined, id: string): CgroupPlacement {
+  if (cgroupsPath === undefined) {
+    if (!NAME.test(id))
+      throw invalidConfig('linux.cgroupsPath', `container id ${id} is no cgroup name`);
+    return { name: id, parent: undefined };
+  }
+  if (cgroupsPath.includes(':')) {
+    throw unsupported(
+      'linux.cgroupsPath',
+      'systemd cgroup paths are not supported',
+      'use the cgroupfs manager (podman --cgroup-manager cgroupfs)',
+    );
+  }
+  if (!cgroupsPath.startsWith('/')) {
+    if (!NAME.test(cgroupsPath))
+      throw unsupported(
+        'linux.cgroupsPath',
+        'relative paths of more than one element are not supported yet',
+      );
+    return { name: cgroupsPath, parent: undefined };
+  }
+  const name = basename(cgroupsPath);
+  if (!NAME.test(name))
+    throw invalidConfig('linux.cgroupsPath', `bad last element ${JSON.stringify(name)}`);
+  return { name, parent: dirname(cgroupsPath) };
+}
+
+// O_WRONLY without O_CREAT: cgroupfs files are never created, and cgroup.kill refuses O_RDWR.
+function writeCgroupFile(path: string, data: string): void {
+  const fd = openSync(path, constants.O_WRONLY);
+  try {
+    writeSync(fd, data);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function ruleLine(rule: OciDeviceRule): string {
+  const type = rule.type ?? 'a';
+  if (type === 'a') return 'a';
+  const n = (v: number | null | undefined) =>
+    v === undefined || v === null || v < 0 ? '*' : String(v);
+  return `${type} ${n(rule.major)}:${n(rule.minor)} ${rule.access ?? 'rwm'}`;
+}
+
+// cgroup v1 devices controller (Documentation/admin-guide/cgroup-v1/devices.rst): a new cgroup
+// inherits its parent's list; each rule is one write to devices.allow or devices.deny.
+function applyDeviceRules(dir: string, rules: readonly OciDeviceRule[]): void {
+  for (const rule of rules) {
+    const file = join(dir, rule.allow ? 'devices.allow' : 'devices.deny');
+    writeCgroupFile(file, ruleLine(rule));
+  }
+}
+
+function mkdirChain(dir: string): void {
+  mkdirSync(dir, { recursive: true });
+}
+
+/** A container's cgroups as created: leaf directories, and how to join them. */
+export interface ContainerCgroup {
+  paths: string[];
+  addProcess(pid: number): Promise<void>;
+}
+
+/**
+ * Creates the container's cgroups: limits through @iza/cgroups, plus (on a v1 devices
+ * hierarchy) the device allow/deny list. On a host without a v1 devices controller, device
+ * rules are refused: cgroup v2 device filters are BPF programs iza cannot load yet.
+ */
+export async function createContainerCgroup(input: {
+  placement: CgroupPlacement;
+  resources: LinuxResources;
+  deviceRules: readonly OciDeviceRule[];
+  layout?: CgroupLayout;
+}): Promise<ContainerCgroup> {
+  const layout = input.layout ?? (await detectCgroupLayout());
+  const { name, parent } = input.placement;
+  const devices = layout.controllers['devices'];
+  if (input.deviceRules.length > 0 && (devices?.version !== 1 || !devices.delegatable)) {
+    throw unsupported(
+      'linux.resources.devices',
+      'needs the cgroup v1 devices controller (v2 device filters are not supported yet)',
+    );
+  }
+
+  const manager = createCgroupManager({ layout });
+  const cg = await manager.create(name, input.resources, parent === undefined ? {} : { parent });
+  const paths = [...new Set(Object.values(cg.paths))];
+
+  let devicesDir: string | undefined;
+  if (input.deviceRules.length > 0 && devices !== undefined) {
+    devicesDir = join(devices.mountPoint, parent ?? join(devices.currentPath, 'iza'), name);
+    try {
+      if (!paths.includes(devicesDir)) {
+        mkdirChain(devicesDir);
+        paths.push(devicesDir);
+      }
+      applyDeviceRules(devicesDir, input.deviceRules);
+    } catch (err) {
+      await removeCgroupDirs(paths, 1000).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  return {
+    paths,
+    async addProcess(pid) {
+      await cg.addProcess(pid);
+      if (devicesDir !== undefined) writeCgroupFile(join(devicesDir, 'cgroup.procs'), String(pid));
+    },
+  };
+}
+
+/** The pids in any of `paths` (their cgroup.procs). */
+export function cgroupPids(paths: readonly string[]): number[] {
+  const pids = new Set<number>();
+  for (const dir of paths) {
+    let text: string;
+    try {
+      text = readFileSync(join(dir, 'cgroup.procs'), 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n')) if (line.trim() !== '') pids.add(Number(line));
+  }
+  return [...pids];
+}
+
+/** Signals every process of the cgroups (SIGKILL: cgroup.kill on v2 where the kernel has it). */
+export function signalCgroup(paths: readonly string[], signal: number): void {
+  if (signal === 9) {
+    for (const dir of paths) {
+      const kill = join(dir, 'cgroup.kill');
+      if (existsSync(kill)) writeCgroupFile(kill, '1');
+    }
+  }
+  for (const pid of cgroupPids(paths)) {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // Exited between the read of cgroup.procs and the kill.
+    }
+  }
+}
+
+/** rmdir of each leaf, retrying EBUSY while processes drain, up to `timeoutMs`. */
+export async function removeCgroupDirs(paths: readonly string[], timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (const dir of paths) {
+    for (;;) {
+      try {
+        rmdirSync(dir);
+        break;
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT') break;
+        if (code !== 'EBUSY' || Date.now() > deadline) throw err;
+        await sleep(10);
+      }
+    }
+  }
+}

@@ -1,0 +1,175 @@
+import { chmodSync, closeSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import { dirname, resolve } from 'node:path';
+
+import { IzaError, wrapError } from '@iza/errors';
+import { constants as nativeConstants, createContainerProcess, mknod } from '@iza/ns-native';
+import type { ContainerProcess } from '@iza/ns-native';
+
+import {
+  cgroupPlacement,
+  createContainerCgroup,
+  removeCgroupDirs,
+  signalCgroup,
+} from './container-cgroup.js';
+import { invalidConfig, OciErrorCode, unsupported } from './errors.js';
+import { runHooks } from './hooks.js';
+import { mapOciConfig } from './map-config.js';
+import type { OciSpec } from './oci-config.js';
+import { readProcStat } from './proc-stat.js';
+import {
+  containerPaths,
+  DEFAULT_ROOT,
+  makeContainerDir,
+  removeContainerDir,
+  saveState,
+} from './state-store.js';
+import type { StoredState } from './state-store.js';
+import { publicState, type OciState } from './status.js';
+
+/** Options of {@link createContainer} and {@link createContainerFromSpec}. */
+export interface CreateOptions {
+  /** State directory root; default `/run/iza-runtime`. */
+  root?: string;
+  id: string;
+  /** Written with the init's pid once it is created (atomically, as runc). */
+  pidFile?: string;
+  /** An AF_UNIX socket path that receives the pty master when `process.terminal` is true. */
+  consoleSocket?: string;
+  /** runc's ramdisk mode (MS_MOVE + chroot); refused: iza always uses pivot_root. */
+  noPivot?: boolean;
+  /**
+   * Keep the caller's session keyring. iza never creates a new one, so this is what it always
+   * does (LIMITATION in the README).
+   */
+  noNewKeyring?: boolean;
+  /** Host fds on the init's 0, 1, 2; default this process's own. */
+  stdio?: [number, number, number];
+  /** Kill the init when the calling thread exits (an in-process `run`); default false. */
+  killOnExit?: boolean;
+}
+
+/** What create leaves behind: the init, waiting in its namespaces for start. */
+export interface CreatedContainer {
+  pid: number;
+  state: OciState;
+  /** The spawn handle (for an in-process caller that also reaps the init, like `run`). */
+  process: ContainerProcess;
+}
+
+function readConfig(bundle: string): OciSpec {
+  let text: string;
+  try {
+    text = readFileSync(resolve(bundle, 'config.json'), 'utf8');
+  } catch (err) {
+    throw new IzaError(OciErrorCode.InvalidConfig, `cannot read ${bundle}/config.json`, {
+      cause: err,
+    });
+  }
+  try {
+    return JSON.parse(text) as OciSpec;
+  } catch (err) {
+    throw invalidConfig('config.json', `not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+function writePidFile(path: string, pid: number): void {
+  const tmp = resolve(dirname(path), `.${process.pid}.pid.tmp`);
+  writeFileSync(tmp, String(pid));
+  renameSync(tmp, path);
+}
+
+/** `create` from a bundle directory: reads `<bundle>/config.json`, then as createContainerFromSpec. */
+export async function createContainer(
+  options: CreateOptions & { bundle: string },
+): Promise<CreatedContainer> {
+  const bundle = resolve(options.bundle);
+  return createContainerFromSpec(readConfig(bundle), bundle, options);
+}
+
+/**
+ * The OCI `create`: sets up the container from an in-memory config (namespaces, mounts,
+ * cgroups, prestart and createRuntime hooks), leaves its init blocked on `<root>/<id>/exec.fifo`
+ * and records the state. Everything it made is undone when it fails.
+ */
+export async function createContainerFromSpec(
+  spec: OciSpec,
+  bundleDir: string,
+  options: CreateOptions,
+): Promise<CreatedContainer> {
+  const root = options.root ?? DEFAULT_ROOT;
+  const bundle = resolve(bundleDir);
+  const mapped = mapOciConfig(spec, bundle);
+  const placement = cgroupPlacement(mapped.cgroupsPath, options.id);
+  if (options.noPivot === true)
+    throw unsupported('--no-pivot', 'not supported: iza always uses pivot_root');
+  // LIMITATION: no console socket support yet: a terminal container is refused.
+  if (mapped.process.terminal)
+    throw unsupported('process.terminal', 'not supported yet', 'run without a terminal (no -t)');
+
+  const paths = containerPaths(root, options.id);
+  makeContainerDir(root, options.id);
+  let child: ContainerProcess | undefined;
+  let cgroupPaths: string[] = [];
+
+  try {
+    // exec.fifo, 0622 as runc's (libcontainer/container_linux.go createExecFifo).
+    mknod(paths.fifo, nativeConstants().S_IFIFO | 0o622, 0, 0);
+    chmodSync(paths.fifo, 0o622);
+
+    child = await createContainerProcess({
+      ...mapped.process,
+      startWith: { kind: 'fifo', path: paths.fifo },
+      pdeathSignal: options.killOnExit ?? false,
+      ...(options.stdio === undefined ? {} : { stdio: options.stdio }),
+    });
+    if (child.terminal !== null) closeSync(child.terminal);
+
+    const cgroup = await createContainerCgroup({
+      placement,
+      resources: mapped.resources,
+      deviceRules: mapped.deviceRules,
+    });
+    cgroupPaths = cgroup.paths;
+    await cgroup.addProcess(child.pid);
+
+    const stat = readProcStat(child.pid);
+    if (stat === undefined)
+      throw new IzaError(OciErrorCode.BadState, 'container init exited during create');
+
+    const state: StoredState = {
+      ociVersion: spec.ociVersion,
+      id: options.id,
+      pid: child.pid,
+      initStartTime: stat.startTime,
+      bundle,
+      rootfs: mapped.process.rootfs,
+      created: new Date().toISOString(),
+      owner: userInfo().username,
+      annotations: mapped.annotations,
+      cgroupPaths,
+      ownPidNamespace: mapped.ownPidNamespace,
+      poststart: mapped.hooks.poststart,
+      poststop: mapped.hooks.poststop,
+    };
+
+    // runtime-spec config.md: prestart and createRuntime see status "creating".
+    const creating = JSON.stringify(publicState(state, 'creating'));
+    await runHooks(mapped.hooks.prestart, creating, 'prestart');
+    await runHooks(mapped.hooks.createRuntime, creating, 'createRuntime');
+
+    saveState(root, state);
+    if (options.pidFile !== undefined) writePidFile(resolve(options.pidFile), child.pid);
+    return { pid: child.pid, state: publicState(state, 'created'), process: child };
+  } catch (err) {
+    if (child !== undefined) {
+      signalCgroup(cgroupPaths, 9);
+      // A fifo-mode init blocks opening the fifo and never sees its socket close: kill it.
+      process.kill(child.pid, 'SIGKILL');
+      await child.abort().catch(() => undefined);
+    }
+    await removeCgroupDirs(cgroupPaths, 5000).catch(() => undefined);
+    removeContainerDir(root, options.id);
+    throw wrapError(`creating container ${options.id}`, err);
+  }
+}

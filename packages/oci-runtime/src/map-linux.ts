@@ -1,0 +1,147 @@
+import type { LinuxResources } from '@iza/cgroups';
+import type { DeviceSpec, NamespaceSpec } from '@iza/ns-native';
+import { defaultDevices } from '@iza/ns-native';
+
+import { invalidConfig, unsupported } from './errors.js';
+import type { OciDeviceRule, OciLinux, OciResources } from './oci-config.js';
+import { isEmptyValue, refuseUnknown } from './refuse-fields.js';
+
+const NAMESPACE_TYPES = ['pid', 'network', 'mount', 'uts', 'ipc', 'cgroup'] as const;
+type NamespaceType = (typeof NAMESPACE_TYPES)[number];
+
+/** linux.namespaces → spawn namespaces; user and time namespaces are refused. */
+export function mapNamespaces(linux: OciLinux): NamespaceSpec[] {
+  const out: NamespaceSpec[] = [];
+  for (const [i, ns] of (linux.namespaces ?? []).entries()) {
+    const field = `linux.namespaces[${i}]`;
+    if (ns.type === 'user' || ns.type === 'time') {
+      throw unsupported(`${field}`, `${ns.type} namespaces are not supported yet`);
+    }
+    if (!NAMESPACE_TYPES.includes(ns.type as NamespaceType)) {
+      throw invalidConfig(`${field}.type`, `unknown namespace type ${JSON.stringify(ns.type)}`);
+    }
+    const hasPath = ns.path !== undefined && ns.path !== '';
+    if (hasPath && (ns.type === 'pid' || ns.type === 'mount')) {
+      throw unsupported(
+        `${field}.path`,
+        `joining an existing ${ns.type} namespace is not supported yet`,
+      );
+    }
+    out.push(
+      hasPath
+        ? { type: ns.type as NamespaceType, path: ns.path as string }
+        : { type: ns.type as NamespaceType },
+    );
+  }
+
+  if (!out.some((ns) => ns.type === 'mount' && ns.path === undefined)) {
+    throw unsupported(
+      'linux.namespaces',
+      'a container without a new mount namespace is not supported',
+    );
+  }
+  return out;
+}
+
+/** The OCI default devices, plus `linux.devices` (a listed path replaces the default one). */
+export function mapDevices(linux: OciLinux): DeviceSpec[] {
+  const byPath = new Map<string, DeviceSpec>();
+  for (const d of defaultDevices()) byPath.set(d.path, d);
+
+  for (const [i, d] of (linux.devices ?? []).entries()) {
+    const field = `linux.devices[${i}]`;
+    // 'u' is an unbuffered character device: the same node as 'c' (config-linux.md).
+    const type = d.type === 'u' ? 'c' : d.type;
+    if (type !== 'c' && type !== 'b') throw unsupported(`${field}.type ${d.type}`);
+    if (!Number.isInteger(d.major) || !Number.isInteger(d.minor)) {
+      throw invalidConfig(field, 'major and minor are required for c and b devices');
+    }
+    const spec: DeviceSpec = {
+      path: d.path,
+      type,
+      major: d.major as number,
+      minor: d.minor as number,
+    };
+    if (d.fileMode !== undefined) spec.fileMode = d.fileMode;
+    if (d.uid !== undefined) spec.uid = d.uid;
+    if (d.gid !== undefined) spec.gid = d.gid;
+    byPath.set(d.path, spec);
+  }
+  return [...byPath.values()];
+}
+
+/**
+ * runc's device rules appended after the spec's (libcontainer/specconv AllowedDevices): mknod
+ * of anything, and use of the default nodes, ptys and /dev/net/tun.
+ */
+export const DEFAULT_DEVICE_RULES: readonly OciDeviceRule[] = [
+  { allow: true, type: 'c', major: null, minor: null, access: 'm' },
+  { allow: true, type: 'b', major: null, minor: null, access: 'm' },
+  ...[
+    [1, 3],
+    [1, 5],
+    [1, 7],
+    [1, 8],
+    [1, 9],
+    [5, 0],
+    [5, 1],
+    [5, 2],
+    [10, 200],
+  ].map(([major, minor]) => ({ allow: true, type: 'c' as const, major, minor, access: 'rwm' })),
+  { allow: true, type: 'c', major: 136, minor: null, access: 'rwm' },
+];
+
+/** The device cgroup rules: the spec's, then an allow per linux.devices node, then runc's. */
+export function deviceRules(linux: OciLinux, devices: readonly DeviceSpec[]): OciDeviceRule[] {
+  const fromSpec = linux.resources?.devices ?? [];
+  const extra = (linux.devices ?? []).length === 0 ? [] : devices;
+  const nodes = extra.map((d) => ({
+    allow: true,
+    type: d.type,
+    major: d.major,
+    minor: d.minor,
+    access: 'rwm',
+  }));
+  return [...fromSpec, ...nodes, ...DEFAULT_DEVICE_RULES];
+}
+
+function pick<T extends object>(source: T | undefined, keys: (keyof T)[]): Partial<T> | undefined {
+  if (source === undefined) return undefined;
+  const out: Partial<T> = {};
+  for (const key of keys)
+    if (source[key] !== undefined && source[key] !== null) out[key] = source[key];
+  return Object.keys(out).length === 0 ? undefined : out;
+}
+
+/** linux.resources → the cgroup limits @iza/cgroups applies; anything else is refused. */
+export function mapResources(resources: OciResources | undefined): LinuxResources {
+  if (resources === undefined) return {};
+  refuseUnknown(resources, ['devices', 'memory', 'cpu', 'pids'], 'linux.resources');
+  // useHierarchy is always on in v1 kernels since 4.x; checkBeforeUpdate concerns `update` only.
+  refuseUnknown(
+    resources.memory,
+    ['limit', 'reservation', 'swap', 'useHierarchy', 'checkBeforeUpdate'],
+    'linux.resources.memory',
+  );
+  refuseUnknown(
+    resources.cpu,
+    ['shares', 'quota', 'period', 'cpus', 'mems'],
+    'linux.resources.cpu',
+  );
+  refuseUnknown(resources.pids, ['limit'], 'linux.resources.pids');
+
+  const out: LinuxResources = {};
+  const memory = pick(resources.memory, ['limit', 'reservation', 'swap']);
+  const cpu = pick(resources.cpu, ['shares', 'quota', 'period', 'cpus', 'mems']);
+  if (memory !== undefined) out.memory = memory;
+  if (cpu !== undefined) {
+    const { cpus, mems, ...rest } = cpu;
+    out.cpu = { ...rest };
+    if (cpus !== undefined && cpus !== '') out.cpu.cpus = cpus;
+    if (mems !== undefined && mems !== '') out.cpu.mems = mems;
+  }
+  if (resources.pids?.limit !== undefined && !isEmptyValue(resources.pids.limit)) {
+    out.pids = { limit: resources.pids.limit };
+  }
+  return out;
+}
