@@ -37,8 +37,8 @@ async function waitReady(url, child, logPath) {
 
 /**
  * Starts `docker-registry` with its storage and config under `dir` (which the caller owns and
- * removes). Resolves `{ host, pid, logSize(), blobGets(from), stop() }`: `blobGets(from)` counts
- * the `GET …/blobs/…` requests logged after byte `from` of the access log.
+ * removes). Resolves `{ host, pid, logSize(), blobGets(from), blobGetDigests(from), stop() }`:
+ * `blobGets(from)` counts the `GET …/blobs/…` requests logged after byte `from` of the access log.
  */
 export async function startRegistry(dir) {
   const port = await freePort();
@@ -73,8 +73,16 @@ export async function startRegistry(dir) {
     pid: child.pid,
     logSize: () => statSync(logPath).size,
     blobGets(from = 0) {
+      return this.blobGetDigests(from).length;
+    },
+    /** The digests of the blobs fetched after byte `from` of the access log, in order. */
+    blobGetDigests(from = 0) {
       const text = readFileSync(logPath).subarray(from).toString('utf8');
-      return text.split('\n').filter((l) => /"GET \/v2\/\S+\/blobs\/sha256:/.test(l)).length;
+      const re = /"GET \/v2\/\S+\/blobs\/(sha256:[0-9a-f]{64})/;
+      return text
+        .split('\n')
+        .map((l) => re.exec(l)?.[1])
+        .filter(Boolean);
     },
     stop() {
       return new Promise((resolve) => {
