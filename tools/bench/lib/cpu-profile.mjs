@@ -20,26 +20,43 @@ function bucket(url, functionName) {
   return url;
 }
 
+function isOwnCode(url) {
+  return /\/packages\/[^/]+\/|node_modules\//.test(url);
+}
+
 /**
- * Reads `file` and returns `{ totalMs, rows: [{ bucket, ms, share }] }`, rows by self time,
- * largest first.
+ * Reads `file` and returns `{ totalMs, self, charged }`, each a list of `{ bucket, ms, share }`
+ * largest first. `self` buckets each sample by the function it landed in; `charged` charges a
+ * sample in node internals or native code to the nearest calling frame of iza or an npm package
+ * (so `require`/`import` work and syscalls count against whoever asked for them).
  */
 export function summarizeProfile(file) {
   const prof = JSON.parse(readFileSync(file, 'utf8'));
   const byId = new Map(prof.nodes.map((n) => [n.id, n]));
-  const ms = new Map();
+  const parent = new Map();
+  for (const n of prof.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+
+  const self = new Map();
+  const charged = new Map();
+  const add = (m, k, dt) => m.set(k, (m.get(k) ?? 0) + dt);
   let total = 0;
 
   prof.samples.forEach((id, i) => {
-    const node = byId.get(id);
     const dt = (prof.timeDeltas[i] ?? 0) / 1000;
-    const key = bucket(node.callFrame.url, node.callFrame.functionName);
-    ms.set(key, (ms.get(key) ?? 0) + dt);
+    const node = byId.get(id);
+    const own = bucket(node.callFrame.url, node.callFrame.functionName);
+    add(self, own, dt);
+
+    let cur = id;
+    while (cur !== undefined && !isOwnCode(byId.get(cur).callFrame.url)) cur = parent.get(cur);
+    const frame = cur === undefined ? undefined : byId.get(cur).callFrame;
+    add(charged, frame ? bucket(frame.url, frame.functionName) : own, dt);
     total += dt;
   });
 
-  const rows = [...ms.entries()]
-    .map(([b, t]) => ({ bucket: b, ms: t, share: t / total }))
-    .sort((a, b) => b.ms - a.ms);
-  return { totalMs: total, rows };
+  const rows = (m) =>
+    [...m.entries()]
+      .map(([b, t]) => ({ bucket: b, ms: t, share: t / total }))
+      .sort((a, b) => b.ms - a.ms);
+  return { totalMs: total, self: rows(self), charged: rows(charged) };
 }

@@ -164,8 +164,15 @@ function report(results) {
   if (results.profile) {
     const p = results.profile;
     out.push('', `## CPU profile of one iza run (${fmt(p.wallMs, 0)} ms wall)`, '');
-    const rows = p.rows.slice(0, 12).map((r) => [r.bucket, fmt(r.ms, 1), fmt(r.share * 100, 1)]);
-    out.push(table(['where', 'self ms', '%'], rows));
+    const rows = (list) =>
+      list.slice(0, 10).map((r) => [r.bucket, fmt(r.ms, 1), fmt(r.share * 100, 1)]);
+    out.push('self time, by the function sampled:', '');
+    out.push(table(['where', 'ms', '%'], rows(p.self)), '');
+    out.push(
+      'charged to the nearest iza or npm frame (node internals count for their caller):',
+      '',
+    );
+    out.push(table(['who', 'ms', '%'], rows(p.charged)));
   }
   process.stdout.write(`${out.join('\n')}\n`);
   if (opt.json) writeFileSync(opt.json, JSON.stringify(results, null, 2));
