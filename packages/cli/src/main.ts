@@ -22,6 +22,10 @@ export async function main(argv: string[], io = defaultIo()): Promise<number> {
   const commandIndex = findCommand(argv, valuedGlobalOptions);
   const name = commandIndex >= 0 ? argv[commandIndex] : undefined;
   const entry = commandTable.find((c) => c.name === name || c.aliases?.includes(name ?? ''));
+  if (name !== undefined && !entry) {
+    io.stderr.write(`Error: '${name}' is not an iza command\nSee 'iza --help'.\n`);
+    return EXIT_USAGE;
+  }
   const mod: CommandModule | undefined = entry ? (await entry.load()).default : undefined;
 
   let own = argv;
@@ -37,41 +41,44 @@ export async function main(argv: string[], io = defaultIo()): Promise<number> {
 
   const { default: yargs } = await import('yargs');
   let exitCode = 0;
-  let parser = addGlobalOptions(yargs(own), io.env)
-    .scriptName('iza')
-    .usage('Usage: iza [OPTIONS] COMMAND\n\nA container runtime that works like docker.')
+  // The command being run is parsed as yargs' default command of a parser named after it
+  // (`iza run`): yargs renders the whole help text of every non-default command it runs, just
+  // in case the handler fails later, which cost more than the rest of `iza run` together.
+  const args = mod ? [...own.slice(0, commandIndex), ...own.slice(commandIndex + 1)] : own;
+  let parser = addGlobalOptions(yargs(args), io.env)
+    .scriptName(mod ? `iza ${entry?.name}` : 'iza')
     .version(version())
     .help()
     .alias('help', 'h')
     .strict()
-    .demandCommand(1, 'Error: no command given; see iza --help')
-    .recommendCommands()
     .wrap(Math.min(100, io.stdout.columns || 100))
     .fail((msg, err) => {
       throw err ?? new UsageError(msg);
     });
 
-  for (const c of commandTable) {
-    if (mod && c === entry) {
-      const wrap: WrapHandler = (handler) => async (args) => {
-        exitCode = await handler(args, {
-          globals: globalOptionsOf(args),
-          rest,
-          stdout: io.stdout,
-          stderr: io.stderr,
-          env: io.env,
-          version: version(),
-        });
-      };
-      parser = parser.command(
-        mod.command,
-        mod.describe,
-        (y) => mod.builder(y, wrap),
-        wrap(mod.handler),
-      );
-    } else {
-      parser = parser.command(c.usage, c.describe);
-    }
+  if (mod) {
+    const wrap: WrapHandler = (handler) => async (parsed) => {
+      exitCode = await handler(parsed, {
+        globals: globalOptionsOf(parsed),
+        rest,
+        stdout: io.stdout,
+        stderr: io.stderr,
+        env: io.env,
+        version: version(),
+      });
+    };
+    parser = parser.command(
+      mod.command.replace(/^\S+/, '$0'),
+      mod.describe,
+      (y) => mod.builder(y, wrap),
+      wrap(mod.handler),
+    );
+  } else {
+    parser = parser
+      .usage('Usage: iza [OPTIONS] COMMAND\n\nA container runtime that works like docker.')
+      .demandCommand(1, 'no command given; see iza --help')
+      .recommendCommands();
+    for (const c of commandTable) parser = parser.command(c.usage, c.describe);
   }
 
   try {
@@ -89,8 +96,12 @@ export async function main(argv: string[], io = defaultIo()): Promise<number> {
 
 class UsageError extends Error {}
 
+// Set by the bundler (scripts/bundle.mjs); the unbundled build reads package.json.
+declare const __IZA_VERSION__: string | undefined;
+
 let cachedVersion: string | undefined;
 function version(): string {
+  if (typeof __IZA_VERSION__ === 'string') return __IZA_VERSION__;
   cachedVersion ??= (
     JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
       version: string;

@@ -158,7 +158,7 @@ export class Engine {
       }
     }
     const pruned = await store.prune();
-    return { deleted: [...deleted, ...pruned.blobs], layers: pruned.layers.length };
+    return { deleted: [...deleted, ...pruned.images, ...pruned.blobs], layers: pruned.layers.length };
   }
 
   async saveImages(refs: string[], outPath: string): Promise<void> {

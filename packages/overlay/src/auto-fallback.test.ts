@@ -3,10 +3,9 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { makeTempDir } from './test-support/layer-builder.js';
 
-// Simulates a kernel without overlayfs: the probe is the one thing replaced.
-jest.unstable_mockModule('./overlay-probe.js', () => ({
-  probeOverlay: async () => ({ ok: false, reason: 'overlay mount failed: ENODEV', options: [] }),
-  overlaySupported: async () => ({ ok: false, reason: 'overlay mount failed: ENODEV' }),
+// Simulates a kernel without overlayfs: the overlay mount attempt is the one thing replaced.
+jest.unstable_mockModule('./overlay-attempt.js', () => ({
+  mountOverlayAdaptive: async () => ({ ok: false, reason: 'overlay mount failed: ENODEV' }),
 }));
 
 const { mountRootfs, COPY_FALLBACK_WARNING } = await import('./mount-rootfs.js');

@@ -167,6 +167,22 @@ describeRoot('mountRootfs (root, real mounts)', () => {
     await rootfs.release();
   });
 
+  it('mounts a writable root volatile and hardened where the kernel accepts it', async () => {
+    const layers = await whiteoutLayers();
+    const containerDir = join(tmp.dir, 'c');
+    const rootfs = await mountRootfs({ layers, containerDir, driver: 'overlay' });
+    try {
+      const line = (await readFile('/proc/self/mountinfo', 'utf8'))
+        .split('\n')
+        .find((l) => l.split(' ')[4] === rootfs.path);
+      // This project's kernels (6.x) accept all of them (6.x shows volatile as fsync=volatile).
+      expect(line).toMatch(/[ ,](fsync=)?volatile(,|$)/);
+      expect(line).toMatch(/[ ,]redirect_dir=nofollow(,|$)/);
+    } finally {
+      await rootfs.release();
+    }
+  });
+
   it('mounts 120 layers (more than fit in one page as absolute paths)', async () => {
     const layers: string[] = [];
     for (let i = 0; i < 120; i++) {

@@ -5,8 +5,7 @@ import { cleanupRootfs } from './cleanup.js';
 import { copyLayers } from './copy-driver.js';
 import { OverlayErrorCode } from './errors.js';
 import { isPlainOverlayPath } from './overlay-data.js';
-import { mountOverlay } from './overlay-driver.js';
-import { probeOverlay } from './overlay-probe.js';
+import { mountOverlayAdaptive } from './overlay-attempt.js';
 
 /** How the rootfs is built: OverlayFS, a flattened copy, or overlay when the kernel allows. */
 export type RootfsDriver = 'overlay' | 'copy' | 'auto';
@@ -67,27 +66,11 @@ function makeRootfs(path: string, driver: 'overlay' | 'copy', containerDir: stri
   };
 }
 
-async function resolveDriver(options: MountRootfsOptions, containerDir: string) {
-  if (options.driver === 'copy') return { driver: 'copy' as const, overlayOptions: [] };
-
-  const probe = await probeOverlay(containerDir);
-  if (probe.ok) return { driver: 'overlay' as const, overlayOptions: probe.options };
-
-  if (options.driver === 'overlay') {
-    throw new IzaError(OverlayErrorCode.MountFailed, `overlayfs is not usable: ${probe.reason}`, {
-      hint: 'use the copy driver, or load the overlay module (modprobe overlay)',
-    });
-  }
-
-  options.onWarning?.(COPY_FALLBACK_WARNING);
-  return { driver: 'copy' as const, overlayOptions: [] };
-}
-
 /**
  * Builds a container root filesystem from image layers in `containerDir`:
  * - `overlay`: `upper`, `work` and `merged` (the root) over the layers; writes land in `upper`.
  * - `copy`: the layers flattened into `rootfs`, the same tree the overlay would show.
- * - `auto`: overlay when a probe mount works, else copy with a warning through `onWarning`.
+ * - `auto`: overlay when the kernel mounts it, else copy with a warning through `onWarning`.
  * Zero layers give an empty directory. On failure nothing is left mounted and the directory is
  * removed.
  */
@@ -98,11 +81,16 @@ export async function mountRootfs(options: MountRootfsOptions): Promise<Rootfs> 
   await mkdir(containerDir, { recursive: true, mode: 0o700 });
 
   try {
-    const { driver, overlayOptions } = await resolveDriver(options, containerDir);
+    if (options.driver !== 'copy') {
+      const attempt = await mountOverlayAdaptive(options.layers, containerDir, readonly);
+      if (attempt.ok) return makeRootfs(attempt.result.path, 'overlay', containerDir);
 
-    if (driver === 'overlay') {
-      const result = await mountOverlay(options.layers, containerDir, readonly, overlayOptions);
-      return makeRootfs(result.path, 'overlay', containerDir);
+      if (options.driver === 'overlay') {
+        throw new IzaError(OverlayErrorCode.MountFailed, `overlayfs is not usable: ${attempt.reason}`, {
+          hint: 'use the copy driver, or load the overlay module (modprobe overlay)',
+        });
+      }
+      options.onWarning?.(COPY_FALLBACK_WARNING);
     }
 
     // LIMITATION: a copied rootfs stays writable even with `readonly`; only overlay enforces it.

@@ -11,7 +11,6 @@ import {
   defaultMaskedPaths,
   defaultMounts,
   defaultReadonlyPaths,
-  openPty,
   resolveUser,
   setWindowSize,
 } from '@iza/ns-native';
@@ -149,7 +148,7 @@ export async function runContainer(ctx: RunContext, req: RunRequest): Promise<nu
     const cwd = req.workdir ?? (image.config.WorkingDir || '/');
     if (!req.readOnly) ensureWorkdir(rootfs.path, cwd);
 
-    const io = openStdio(req, cleanup);
+    const stdio = openStdio(req, cleanup);
     const spec: ContainerProcessSpec = {
       rootfs: rootfs.path,
       readonlyRootfs: req.readOnly,
@@ -171,13 +170,14 @@ export async function runContainer(ctx: RunContext, req: RunRequest): Promise<nu
       readonlyPaths: defaultReadonlyPaths(),
       capabilities: defaultCapabilities(),
       noNewPrivileges: true,
-      stdio: io.stdio,
+      stdio,
       terminal: req.tty,
       pdeathSignal: true,
     };
 
     const proc = await createContainerProcess(spec);
-    // Until wait() has reaped it, the pid cannot be reused: killing it by pid is safe.
+    // Until wait() has reaped it, the pid cannot be reused: signalling it by pid is safe.
+    let started = false;
     let reaped = false;
     const reap = async () => {
       const result = await proc.wait();
@@ -186,10 +186,20 @@ export async function runContainer(ctx: RunContext, req: RunRequest): Promise<nu
     };
     cleanup.push('stopping the container', async () => {
       if (reaped) return;
+      if (!started) {
+        await proc.abort();
+        return;
+      }
       killIfAlive(proc.pid);
       await reap();
     });
-    io.afterSpawn();
+    const master = proc.terminal ?? undefined;
+    let masterOwned = false;
+    if (master !== undefined) {
+      cleanup.push('closing the terminal', () => {
+        if (!masterOwned) closeSync(master);
+      });
+    }
     const init = identityOf(proc.pid);
     if (init) state.init = init;
     saveContainerState(dir, state);
@@ -205,7 +215,9 @@ export async function runContainer(ctx: RunContext, req: RunRequest): Promise<nu
       for (const sig of FORWARDED_SIGNALS) process.off(sig, forward);
     });
 
-    const terminal = io.master === undefined ? undefined : attachTerminal(io.master, { setWindowSize }, ctx.stdin, ctx.stdout);
+    const terminal =
+      master === undefined ? undefined : attachTerminal(master, { setWindowSize }, ctx.stdin, ctx.stdout);
+    masterOwned = terminal !== undefined;
     if (terminal) {
       process.on('SIGWINCH', terminal.resize);
       cleanup.push('restoring the terminal', () => {
@@ -215,6 +227,7 @@ export async function runContainer(ctx: RunContext, req: RunRequest): Promise<nu
     }
 
     try {
+      started = true;
       await proc.start();
     } catch (err) {
       const e = err as { code?: string };
@@ -271,39 +284,17 @@ function withParent(parent: string | undefined): { parent?: string } {
   return parent === undefined ? {} : { parent };
 }
 
-interface Stdio {
-  stdio: [number, number, number];
-  master?: number;
-  afterSpawn(): void;
-}
-
 /**
- * The container's fds 0-2. Without a terminal it shares iza's stdout and stderr (no copying);
- * stdin is iza's with -i and /dev/null without, as docker. With -t all three are a new pty.
+ * The container's fds 0-2 without a terminal: iza's own stdout and stderr (no copying); stdin is
+ * iza's with -i and /dev/null without, as docker. With -t the container gets a pty of its own
+ * devpts (made by @iza/ns-native inside the container, as runc does) and these are ignored.
  */
-function openStdio(req: RunRequest, cleanup: CleanupStack): Stdio {
-  if (req.tty) {
-    const pty = openPty();
-    cleanup.push('closing the terminal', () => closeSync(pty.master));
-    let slaveOpen = true;
-    cleanup.push('closing the terminal slave', () => {
-      if (slaveOpen) closeSync(pty.slave);
-    });
-    return {
-      stdio: [pty.slave, pty.slave, pty.slave],
-      master: pty.master,
-      afterSpawn: () => {
-        // Only the container may hold the slave: once it exits, reads on the master end.
-        closeSync(pty.slave);
-        slaveOpen = false;
-      },
-    };
-  }
-  if (req.interactive) return { stdio: [0, 1, 2], afterSpawn: () => {} };
+function openStdio(req: RunRequest, cleanup: CleanupStack): [number, number, number] {
+  if (req.interactive || req.tty) return [0, 1, 2];
 
   const devNull = openSync('/dev/null', 'r');
   cleanup.push('closing /dev/null', () => closeSync(devNull));
-  return { stdio: [devNull, 1, 2], afterSpawn: () => {} };
+  return [devNull, 1, 2];
 }
 
 function readEnvFile(path: string): string {

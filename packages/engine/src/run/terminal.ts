@@ -1,4 +1,4 @@
-import { createReadStream, createWriteStream } from 'node:fs';
+import { ReadStream } from 'node:tty';
 import type { ReadStream as TtyReadStream } from 'node:tty';
 
 /** The part of @iza/ns-native the terminal plumbing uses (kept narrow for tests). */
@@ -8,8 +8,9 @@ export interface PtyOps {
 
 /**
  * Connects the host terminal to a container's pty master: raw mode on the host side, bytes both
- * ways, and window-size changes passed on. Returns a function that restores the terminal; the
- * promise `drained` settles once the container side has closed (all output written).
+ * ways, and window-size changes passed on. The master fd is owned from here on (one socket reads
+ * and writes it, as node-pty does) and closed by `detach`. `drained` settles once the container
+ * side has closed (the master reads EIO), so all output has been written.
  */
 export function attachTerminal(
   master: number,
@@ -17,34 +18,37 @@ export function attachTerminal(
   stdin: NodeJS.ReadStream,
   stdout: NodeJS.WriteStream,
 ): { detach: () => void; drained: Promise<void>; resize: () => void } {
-  const tty = stdin as TtyReadStream;
-  const wasRaw = tty.isTTY ? tty.isRaw : false;
-  if (tty.isTTY) tty.setRawMode(true);
+  const host = stdin as TtyReadStream;
+  const wasRaw = host.isTTY ? host.isRaw : false;
+  if (host.isTTY) host.setRawMode(true);
 
   const resize = () => {
     if (stdout.isTTY) ops.setWindowSize(master, stdout.rows, stdout.columns);
   };
   resize();
 
-  // The master fd is shared by both streams: neither may close it (autoClose false); the caller
-  // closes it after the container exited.
-  const fromContainer = createReadStream('', { fd: master, autoClose: false });
-  const toContainer = createWriteStream('', { fd: master, autoClose: false });
+  const pty = new ReadStream(master);
   const drained = new Promise<void>((resolve) => {
-    fromContainer.on('error', () => resolve()); // EIO once the slave side is gone: normal end
-    fromContainer.on('end', () => resolve());
+    // EIO once the last slave fd is closed: the normal end of a pty session.
+    pty.on('error', () => resolve());
+    pty.on('end', () => resolve());
+    pty.on('close', () => resolve());
   });
-  fromContainer.pipe(stdout, { end: false });
-  stdin.pipe(toContainer);
+  pty.pipe(stdout, { end: false });
+  const forward = (chunk: Buffer) => {
+    if (!pty.destroyed) pty.write(chunk);
+  };
+  stdin.on('data', forward);
+  stdin.resume();
 
   return {
     resize,
     drained,
     detach: () => {
-      stdin.unpipe(toContainer);
+      stdin.off('data', forward);
       stdin.pause();
-      fromContainer.destroy();
-      if (tty.isTTY) tty.setRawMode(wasRaw);
+      pty.destroy();
+      if (host.isTTY) host.setRawMode(wasRaw);
     },
   };
 }
