@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { IzaError } from '@iza/errors';
 import type { CgroupFs } from './cgroup-fs.js';
 import { hasCode } from './cgroup-fs.js';
@@ -114,6 +114,20 @@ export async function removeAncestors(fs: CgroupFs, dirs: string[]): Promise<voi
       if (hasCode(err, 'EBUSY', 'ENOTEMPTY', 'ENOENT')) return;
       throw new IzaError(CgroupErrorCode.DestroyFailed, `removing cgroup ${dir}`, { cause: err });
     }
+  }
+}
+
+/**
+ * Removes `dir` when it is an `iza` directory (the one iza makes below the cgroup it runs in)
+ * and nothing is left in it; a busy or non-empty one stays. Never touches any other cgroup.
+ */
+export async function removeIzaRoot(fs: CgroupFs, dir: string): Promise<void> {
+  if (basename(dir) !== 'iza') return;
+  try {
+    if ((await fs.subdirs(dir)).length > 0) return;
+    await fs.rmdir(dir);
+  } catch (err) {
+    if (!hasCode(err, 'EBUSY', 'ENOTEMPTY', 'ENOENT')) throw err;
   }
 }
 

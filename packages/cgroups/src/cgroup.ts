@@ -1,8 +1,8 @@
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { CgroupFs } from './cgroup-fs.js';
 import { hasCode } from './cgroup-fs.js';
 import type { CgroupPart } from './cgroup-part.js';
-import { readProcs, removeAncestors, removeLeaf, wrapWrite } from './cgroup-part.js';
+import { readProcs, removeAncestors, removeIzaRoot, removeLeaf, wrapWrite } from './cgroup-part.js';
 import type { CgroupStats } from './resources.js';
 import { readOomKillsV1, statsV1 } from './v1/read-v1.js';
 import { readOomKillsV2, statsV2 } from './v2/read-v2.js';
@@ -100,6 +100,9 @@ export function createCgroupHandle(fs: CgroupFs, name: string, parts: CgroupPart
       const deadline = Date.now() + (options.timeoutMs ?? 5000);
       for (const part of parts) await removeLeaf(fs, part.dir, deadline);
       for (const part of parts) await removeAncestors(fs, part.createdAncestors);
+      // The shared `iza` directory may have been made by an earlier run; it is iza's own, so
+      // the last container out removes it (busy while other containers are in it).
+      for (const part of parts) await removeIzaRoot(fs, dirname(part.dir));
     },
   };
 }

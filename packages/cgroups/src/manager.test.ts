@@ -1,6 +1,7 @@
 import { describe, it, expect, afterEach } from '@jest/globals';
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { createCgroupManager, detectCgroupLayout, removeStaleCgroups } from './index.js';
 import { createFakeCgroupFs } from './test-support/fake-cgroupfs.js';
 import type { FakeCgroupFs } from './test-support/fake-cgroupfs.js';
@@ -242,6 +243,19 @@ describe('dispatcher on this hybrid host', () => {
     expect(await manager.create('c2', { memory: { limit: 1 << 26, swap: -1 } })).toBeDefined();
   });
 
+  it('leaves the shared iza directories to the last container out', async () => {
+    const manager = await hybridHost();
+    const first = await manager.create('first', {});
+    const second = await manager.create('second', {});
+    const izaDirs = [...new Set(Object.values(first.paths).map((p) => dirname(p)))];
+
+    await first.destroy();
+    for (const dir of izaDirs) expect(existsSync(dir)).toBe(true);
+
+    await second.destroy();
+    for (const dir of izaDirs) expect(existsSync(dir)).toBe(false);
+  });
+
   it('removes only the empty cgroups of dead runs below the iza directories', async () => {
     const manager = await hybridHost();
     const dead = await manager.create('dead', {});
@@ -256,5 +270,7 @@ describe('dispatcher on this hybrid host', () => {
         .sort(),
     );
     expect(await alive.pids()).toEqual([4321]);
+    // The iza directories still hold the live container: they stay.
+    for (const p of Object.values(alive.paths)) expect(existsSync(dirname(p))).toBe(true);
   });
 });

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { CgroupFs } from './cgroup-fs.js';
 import { hasCode, nodeCgroupFs } from './cgroup-fs.js';
-import { CGROUP_NAME, readProcs } from './cgroup-part.js';
+import { CGROUP_NAME, readProcs, removeIzaRoot } from './cgroup-part.js';
 import type { CgroupLayout } from './layout.js';
 
 /** The `iza` directories iza creates below its own cgroup, one per hierarchy. */
@@ -47,6 +47,7 @@ export async function removeStaleCgroups(
         if (!hasCode(err, 'EBUSY', 'ENOTEMPTY', 'ENOENT')) throw err;
       }
     }
+    await removeIzaRoot(fs, root);
   }
 
   return removed;
