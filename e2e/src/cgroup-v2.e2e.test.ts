@@ -34,8 +34,9 @@ const resultsParent = join(import.meta.dirname, '..', 'node_modules', '.cache');
       (VM_TIMEOUT_S + 180) * 1000,
     );
 
+    // IZA_E2E_KEEP=1 keeps the case directories (below e2e/node_modules/.cache) to look at.
     afterAll(() => {
-      rmSync(results, { recursive: true, force: true });
+      if (process.env['IZA_E2E_KEEP'] !== '1') rmSync(results, { recursive: true, force: true });
     });
 
     it('boots the VM and runs every case to the end', () => {

@@ -115,6 +115,7 @@ echo contained'
 # One allocating process: busybox dd takes its whole 100 MB block at once (HOST.md).
 dd='/usr/bin/busybox dd if=/dev/zero of=/dev/null bs=100M count=1'
 
+echo "results in $results"
 cgroup_dirs >"$results/cgroups.start"
 # /user.slice exists, passing every controller down, before any case (as on a systemd host).
 "$in_cgroup" /user.slice/iza-e2e-setup.scope true && rmdir "$cg/user.slice/iza-e2e-setup.scope"
