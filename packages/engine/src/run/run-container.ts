@@ -2,7 +2,7 @@ import { openSync, closeSync, readFileSync, existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 
-import { buildResources } from '@iza/cgroups';
+import { buildResources, parseMemorySize } from '@iza/cgroups';
 import type { Cgroup, CgroupManager, DockerResourceFlags } from '@iza/cgroups';
 import { IzaError } from '@iza/errors';
 import {
@@ -255,6 +255,9 @@ export async function runContainer(ctx: RunContext, req: RunRequest): Promise<nu
 
 /** The limit flags in the types @iza/cgroups takes; integer flags are checked here. */
 function dockerFlags(l: LimitOptions): DockerResourceFlags {
+  sizeFlag('--memory', l.memory);
+  sizeFlag('--memory-reservation', l.memoryReservation);
+  if (l.memorySwap !== '-1') sizeFlag('--memory-swap', l.memorySwap);
   return withDefined({
     memory: l.memory,
     memorySwap: l.memorySwap,
@@ -264,6 +267,19 @@ function dockerFlags(l: LimitOptions): DockerResourceFlags {
     cpusetCpus: l.cpusetCpus,
     pidsLimit: integerFlag('--pids-limit', l.pidsLimit),
   });
+}
+
+/** docker's message for a size it cannot parse: the flag named, then why. */
+function sizeFlag(flag: string, value: string | undefined): void {
+  if (value === undefined) return;
+  try {
+    parseMemorySize(value);
+  } catch (err) {
+    throw new IzaError('ERR_IZA_RUN_INVALID_OPTION', `invalid argument "${value}" for "${flag}" flag`, {
+      cause: err,
+      hint: `${flag} takes a size with a unit: b, k, m or g (e.g. 100m)`,
+    });
+  }
 }
 
 function integerFlag(flag: string, value: string | undefined): number | undefined {
