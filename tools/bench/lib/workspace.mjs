@@ -87,3 +87,10 @@ export function confinedPodman(dir, runtime) {
     },
   };
 }
+
+/** What `iza --version` says and, for a checkout, its commit: whose numbers these are. */
+export function izaVersion() {
+  const version = probe(IZA, ['--version']).out.trim() || 'iza (version unknown)';
+  const sha = probe('git', ['-C', dirname(IZA), 'rev-parse', '--short', 'HEAD']).out.trim();
+  return sha ? `${version} at ${sha}` : version;
+}

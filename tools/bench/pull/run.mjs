@@ -9,7 +9,13 @@ import { bigImage, busyboxImage, debianImage, pushImage } from '../lib/images.mj
 import { run, timed } from '../lib/proc.mjs';
 import { startRegistry } from '../lib/registry.mjs';
 import { fmt, machineLine, ratio, summarize, table } from '../lib/stats.mjs';
-import { IZA, confinedPodman, createWorkspace, unmountUnder } from '../lib/workspace.mjs';
+import {
+  IZA,
+  confinedPodman,
+  createWorkspace,
+  izaVersion,
+  unmountUnder,
+} from '../lib/workspace.mjs';
 
 const { values: opt } = parseArgs({
   options: {
@@ -93,7 +99,13 @@ async function repulls(image, ref, dir, registry) {
 
 async function main() {
   const ws = createWorkspace();
-  const results = { machine: machineLine(read), runs: RUNS, pulls: [], repulls: [] };
+  const results = {
+    machine: machineLine(read),
+    iza: izaVersion(),
+    runs: RUNS,
+    pulls: [],
+    repulls: [],
+  };
   try {
     const registry = await startRegistry(ws.dir);
     ws.onCleanup(() => registry.stop());
@@ -151,7 +163,7 @@ function report(results) {
   ]);
   const head = ['image', 'tool', 'runs', 'median s', 'min s', 'vs podman'];
   const out = [
-    `## Cold pull (${results.machine})`,
+    `## Cold pull (${results.iza}; ${results.machine})`,
     '',
     table([...head, 'peak RSS MB', 'tree RSS MB', 'blob GETs'], rows),
     '',
@@ -159,8 +171,16 @@ function report(results) {
   ];
   if (results.repulls.length > 0) {
     out.push('', '## iza re-pull of a present image', '');
-    const rr = results.repulls.map((r) => [r.image, r.runs, fmt(r.median), fmt(r.min), r.blobGets]);
-    out.push(table(['image', 'runs', 'median s', 'min s', 'blob GETs (all runs)'], rr));
+    const rr = results.repulls.map((r) => [
+      r.image,
+      r.runs,
+      fmt(r.median),
+      fmt(r.min),
+      r.blobGets,
+      r.layerGets,
+    ]);
+    const head = ['image', 'runs', 'median s', 'min s', 'blob GETs (all runs)', 'of them layers'];
+    out.push(table(head, rr));
   }
   out.push('', '## Targets', '');
   for (const p of results.pulls.filter((x) => x.tool === 'iza')) {

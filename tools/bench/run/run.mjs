@@ -11,7 +11,7 @@ import { busyboxImage, debianImage, pushImage } from '../lib/images.mjs';
 import { probe, run } from '../lib/proc.mjs';
 import { startRegistry } from '../lib/registry.mjs';
 import { fmt, machineLine, ratio, table } from '../lib/stats.mjs';
-import { IZA, confinedPodman, createWorkspace } from '../lib/workspace.mjs';
+import { IZA, confinedPodman, createWorkspace, izaVersion } from '../lib/workspace.mjs';
 
 const { values: opt } = parseArgs({
   options: {
@@ -52,7 +52,7 @@ function profileIza(dir, argv) {
 
 async function main() {
   const ws = createWorkspace();
-  const results = { machine: machineLine(read), notes: [], images: [] };
+  const results = { machine: machineLine(read), iza: izaVersion(), notes: [], images: [] };
   try {
     const registry = await startRegistry(ws.dir);
     ws.onCleanup(() => registry.stop());
@@ -133,7 +133,7 @@ async function main() {
 }
 
 function report(results) {
-  const out = [`## Run /bin/true (${results.machine})`, ''];
+  const out = [`## Run /bin/true (${results.iza}; ${results.machine})`, ''];
   const targets = [];
 
   for (const { image, results: res } of results.images) {
