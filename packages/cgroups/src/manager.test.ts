@@ -6,35 +6,18 @@ import { createCgroupManager, detectCgroupLayout, removeStaleCgroups } from './i
 import { createFakeCgroupFs } from './test-support/fake-cgroupfs.js';
 import type { FakeCgroupFs } from './test-support/fake-cgroupfs.js';
 import * as texts from './test-support/host-texts.js';
+import { createV2Host, SCOPE, SELF } from './test-support/v2-host.js';
 
-const SELF = 1000;
-const SCOPE = '/user.slice/user-1000.slice/session-1.scope';
 let fake: FakeCgroupFs;
 
 afterEach(async () => {
   await fake.cleanup();
 });
 
-/** A pure v2 host whose session scope holds `procs` (the root enables everything below). */
 async function v2Host(procs: number[], scopeEnabled = '') {
-  fake = await createFakeCgroupFs({ v2Root: 'sys/fs/cgroup' });
-  const all = 'cpuset cpu io memory pids';
-  await fake.seed('sys/fs/cgroup', { 'cgroup.controllers': all, 'cgroup.subtree_control': all });
-  for (const d of ['user.slice', 'user.slice/user-1000.slice']) {
-    await fake.seed(`sys/fs/cgroup/${d}`, { 'cgroup.subtree_control': all });
-  }
-  await fake.seed(`sys/fs/cgroup${SCOPE}`, {
-    'cgroup.controllers': all,
-    'cgroup.subtree_control': scopeEnabled,
-    'cgroup.procs': procs.join('\n'),
-  });
-  const layout = await detectCgroupLayout({
-    mountinfo: texts.V2_MOUNTINFO,
-    procSelfCgroup: texts.V2_PROC_CGROUP,
-    fsRoot: fake.root,
-    fs: fake,
-  });
-  return createCgroupManager({ layout, fs: fake, selfPid: SELF });
+  const host = await createV2Host({ procs, scopeEnabled });
+  fake = host.fake;
+  return host.manager;
 }
 
 const read = (dir: string, file: string) => readFile(join(dir, file), 'utf8');

@@ -19,6 +19,9 @@ const V2_FILES: Record<string, string[]> = {
   cpuset: ['cpuset.cpus', 'cpuset.mems'],
 };
 
+/** cgroup-v2.rst "Threads": controllers that may be enabled beside processes. */
+const THREADED = new Set(['cpu', 'cpuset', 'pids', 'perf_event']);
+
 function sysError(code: string, syscall: string, path: string): Error {
   return Object.assign(new Error(`${code}: ${syscall} '${path}'`), { code, syscall, path });
 }
@@ -81,41 +84,99 @@ export async function createFakeCgroupFs(config: {
     return out;
   }
 
+  const childDirs = async (dir: string) =>
+    (await readdir(dir, { withFileTypes: true }))
+      .filter((e) => e.isDirectory())
+      .map((e) => join(dir, e.name));
+
+  /** cgroup-v2.rst "Threads": a domain with processes and threaded controllers enabled. */
+  async function isThreadRoot(dir: string): Promise<boolean> {
+    if (dir === v2Root || (await words(join(dir, 'cgroup.procs'))).length === 0) return false;
+    return (await words(join(dir, 'cgroup.subtree_control'))).some((c) => THREADED.has(c));
+  }
+
+  /** Below a thread root a new cgroup is "domain invalid": it can host nothing. */
+  async function isDomainInvalid(dir: string): Promise<boolean> {
+    for (let d = dirname(dir); d !== v2Root && isV2(d); d = dirname(d)) {
+      if (await isThreadRoot(d)) return true;
+    }
+    return false;
+  }
+
+  /** cgroup_vet_subtree_control_enable and the disable check of cgroup_subtree_control_write. */
+  async function writeSubtreeControl(dir: string, data: string): Promise<void> {
+    const path = join(dir, 'cgroup.subtree_control');
+    const wordsIn = data.split(/\s+/).filter((x) => x !== '');
+    const enabling = wordsIn.filter((w) => w.startsWith('+')).map((w) => w.slice(1));
+    const domain = enabling.some((c) => !THREADED.has(c));
+    const hasProcs = dir !== v2Root && (await words(join(dir, 'cgroup.procs'))).length > 0;
+
+    if (enabling.length > 0 && (await isDomainInvalid(dir)))
+      throw sysError('ENOTSUP', 'write', path);
+    if (domain && (await isThreadRoot(dir))) throw sysError('ENOTSUP', 'write', path);
+    // No internal processes: only threaded controllers may sit beside processes.
+    if (domain && hasProcs) throw sysError('EBUSY', 'write', path);
+
+    const available = await words(join(dir, 'cgroup.controllers'));
+    const enabled = new Set(await words(path));
+    for (const w of wordsIn) {
+      const c = w.slice(1);
+      if (!available.includes(c)) throw sysError('ENOENT', 'write', path);
+      if (w.startsWith('+')) {
+        enabled.add(c);
+        continue;
+      }
+      // A controller a child still passes down cannot be taken from it.
+      for (const child of await childDirs(dir)) {
+        if ((await words(join(child, 'cgroup.subtree_control'))).includes(c)) {
+          throw sysError('EBUSY', 'write', path);
+        }
+      }
+      enabled.delete(c);
+    }
+    await writeFile(path, [...enabled].join(' '));
+
+    // The kernel updates children at once: their cgroup.controllers and interface files.
+    for (const child of await childDirs(dir)) {
+      await writeFile(join(child, 'cgroup.controllers'), [...enabled].join(' '));
+      for (const [c, files] of Object.entries(V2_FILES)) {
+        for (const f of files) {
+          const file = join(child, f);
+          const present = await nodeCgroupFs.exists(file);
+          if (enabled.has(c) && !present) await writeFile(file, '');
+          if (!enabled.has(c) && present) await unlink(file);
+        }
+      }
+    }
+  }
+
+  /** cgroup_migrate_vet_dst: where a process may be moved. */
+  async function vetMigration(dir: string, path: string): Promise<void> {
+    if (dir === v2Root) return;
+    if (await isDomainInvalid(dir)) throw sysError('ENOTSUP', 'write', path);
+
+    const enabled = await words(join(dir, 'cgroup.subtree_control'));
+    if (enabled.some((c) => !THREADED.has(c))) throw sysError('EBUSY', 'write', path);
+    if (enabled.length === 0) return;
+    // Threaded controllers only: it may become a thread root unless a domain child is populated.
+    for (const child of await childDirs(dir)) {
+      if ((await words(join(child, 'cgroup.procs'))).length > 0) {
+        throw sysError('EBUSY', 'write', path);
+      }
+    }
+  }
+
   async function writeV2(path: string, data: string): Promise<void> {
     const dir = dirname(path);
     const file = basename(path);
 
     if (file === 'cgroup.subtree_control') {
-      // cgroup-v2.rst: no internal processes below the root.
-      if (dir !== v2Root && (await words(join(dir, 'cgroup.procs'))).length > 0) {
-        throw sysError('EBUSY', 'write', path);
-      }
-      const available = await words(join(dir, 'cgroup.controllers'));
-      const enabled = new Set(await words(path));
-      for (const w of data.split(/\s+/).filter((x) => x !== '')) {
-        if (!available.includes(w.slice(1))) throw sysError('ENOENT', 'write', path);
-        if (w.startsWith('+')) enabled.add(w.slice(1));
-        else enabled.delete(w.slice(1));
-      }
-      await writeFile(path, [...enabled].join(' '));
-      // The kernel updates children at once: their cgroup.controllers and interface files.
-      for (const e of await readdir(dir, { withFileTypes: true })) {
-        if (!e.isDirectory()) continue;
-        const child = join(dir, e.name);
-        await writeFile(join(child, 'cgroup.controllers'), [...enabled].join(' '));
-        for (const c of enabled) {
-          for (const f of V2_FILES[c] ?? []) {
-            if (!(await nodeCgroupFs.exists(join(child, f)))) await writeFile(join(child, f), '');
-          }
-        }
-      }
+      await writeSubtreeControl(dir, data);
       return;
     }
 
     if (file === 'cgroup.procs') {
-      if (dir !== v2Root && (await words(join(dir, 'cgroup.subtree_control'))).length > 0) {
-        throw sysError('EBUSY', 'write', path);
-      }
+      await vetMigration(dir, path);
       // A process is in exactly one cgroup: it leaves the old one.
       for (const d of await allV2Dirs(v2Root as string)) {
         const procs = await words(join(d, 'cgroup.procs'));
