@@ -35,7 +35,8 @@ function tryRuntime(bin, state, bundle) {
 function hyperfine(cmds, jsonPath, env) {
   const args = ['-N', '--warmup', opt.warmup, '--runs', opt.runs, '--export-json', jsonPath];
   for (const c of cmds) args.push('-n', c.name, c.argv.join(' '));
-  run('hyperfine', [...args, '--style', 'basic'], { env, stdio: ['ignore', 'inherit', 'inherit'] });
+  // hyperfine's own report goes to stderr with the progress: stdout carries only our tables.
+  run('hyperfine', [...args, '--style', 'basic'], { env, stdio: ['ignore', 2, 2] });
   return JSON.parse(read(jsonPath)).results;
 }
 
