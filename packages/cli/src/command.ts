@@ -1,6 +1,7 @@
 import type { Argv } from 'yargs';
 
 import type { GlobalOptions } from './global-options.js';
+import type { OptionSpec } from './option-table.js';
 
 /** What a command handler gets besides its parsed arguments. */
 export interface CommandContext {
@@ -29,13 +30,23 @@ export interface CommandModule {
    * options that take a value, so the CLI can find where its own arguments end.
    */
   valuedOptions?: ReadonlySet<string>;
+  /**
+   * Declared for the hot path: when the arguments are plain (known options, no help), they are
+   * parsed from this table without loading yargs, and `positionals` name the positionals.
+   */
+  fast?: { options: readonly OptionSpec[]; positionals: readonly string[] };
 }
 
 /** A command handler. */
-export type CommandHandler = (argv: Record<string, unknown>, ctx: CommandContext) => Promise<number>;
+export type CommandHandler = (
+  argv: Record<string, unknown>,
+  ctx: CommandContext,
+) => Promise<number>;
 
 /** Adapts a handler to yargs for a subcommand (`iza image inspect`); the exit code is kept. */
-export type WrapHandler = (handler: CommandHandler) => (argv: Record<string, unknown>) => Promise<void>;
+export type WrapHandler = (
+  handler: CommandHandler,
+) => (argv: Record<string, unknown>) => Promise<void>;
 
 /** The command list, with no command module loaded: enough for `iza --help`. */
 export const commandTable: ReadonlyArray<{

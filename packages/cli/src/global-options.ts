@@ -1,5 +1,8 @@
 import type { Argv } from 'yargs';
 
+import { addOptions, valuedFlags } from './option-table.js';
+import type { OptionSpec } from './option-table.js';
+
 /** Options every command takes, before or after the command name. */
 export interface GlobalOptions {
   root: string;
@@ -11,58 +14,61 @@ export interface GlobalOptions {
 }
 
 /** Global options that take a value: the command finder must skip their values. */
-export const valuedGlobalOptions = new Set([
-  '--root',
-  '--storage-driver',
-  '--registry-mirror',
-  '--insecure-registry',
-  '--log-level',
-]);
+export const valuedGlobalOptions: ReadonlySet<string> = valuedFlags(globalOptionSpecs({}));
 
-export function addGlobalOptions(y: Argv, env: NodeJS.ProcessEnv): Argv {
-  return y
-    .option('root', {
+/** The global options, declared once for yargs and the fast parser. */
+export function globalOptionSpecs(env: NodeJS.ProcessEnv): OptionSpec[] {
+  return [
+    {
+      name: 'root',
       type: 'string',
       describe: 'Store images and container state in DIR (env IZA_ROOT)',
       default: env.IZA_ROOT || '/var/lib/iza',
       defaultDescription: '/var/lib/iza',
-      global: true,
-    })
-    .option('storage-driver', {
+    },
+    {
+      name: 'storage-driver',
       type: 'string',
       choices: ['overlay', 'copy'],
       describe: 'Build container roots with OverlayFS or by copying (env IZA_STORAGE_DRIVER)',
-      default: env.IZA_STORAGE_DRIVER || undefined,
+      ...(env.IZA_STORAGE_DRIVER ? { default: env.IZA_STORAGE_DRIVER } : {}),
       defaultDescription: 'overlay, with a copy fallback',
-      global: true,
-    })
-    .option('registry-mirror', {
+    },
+    {
+      name: 'registry-mirror',
       type: 'string',
-      describe: 'Pull REGISTRY through MIRROR: docker.io=http://127.0.0.1:5000 (env IZA_REGISTRY_MIRRORS)',
-      default: splitList(env.IZA_REGISTRY_MIRRORS),
+      repeat: true,
+      describe:
+        'Pull REGISTRY through MIRROR: docker.io=http://127.0.0.1:5000 (env IZA_REGISTRY_MIRRORS)',
+      ...(env.IZA_REGISTRY_MIRRORS ? { default: env.IZA_REGISTRY_MIRRORS } : {}),
       defaultDescription: 'none',
-      global: true,
-    })
-    .option('insecure-registry', {
+    },
+    {
+      name: 'insecure-registry',
       type: 'string',
+      repeat: true,
       describe: 'Talk plain HTTP to HOST[:PORT] (127.0.0.0/8 always is)',
-      default: splitList(env.IZA_INSECURE_REGISTRIES),
+      ...(env.IZA_INSECURE_REGISTRIES ? { default: env.IZA_INSECURE_REGISTRIES } : {}),
       defaultDescription: 'none',
-      global: true,
-    })
-    .option('debug', {
+    },
+    {
+      name: 'debug',
       type: 'boolean',
       describe: 'Print debug logs to stderr (same as --log-level debug)',
       default: false,
-      global: true,
-    })
-    .option('log-level', {
+    },
+    {
+      name: 'log-level',
       type: 'string',
       choices: ['error', 'warn', 'info', 'debug'],
       describe: 'Print logs of this level and above to stderr',
       default: 'warn',
-      global: true,
-    });
+    },
+  ];
+}
+
+export function addGlobalOptions(y: Argv, env: NodeJS.ProcessEnv): Argv {
+  return addOptions(y, globalOptionSpecs(env), true);
 }
 
 function splitList(value: string | undefined): string[] {

@@ -22,7 +22,7 @@ export function humanSize(bytes: number): string {
 
 /** "3 days ago", as docker's CREATED column. */
 export function humanAge(date: Date, now = new Date()): string {
-  const s = Math.max(0, Math.round((now.getTime() - date.getTime()) / 1000));
+  const s = Math.max(0, Math.floor((now.getTime() - date.getTime()) / 1000));
   const steps: Array<[number, string]> = [
     [60, 'second'],
     [60, 'minute'],

@@ -13,8 +13,13 @@ export function createPullRenderer(
   env: Readonly<Record<string, string | undefined>>,
   quiet = false,
 ): PullRenderer {
-  if (quiet) return { onEvent: () => {}, stop: () => {} };
+  if (quiet) return { onEvent: ignore, stop: ignore };
   return stderr.isTTY && !env.CI ? new BarRenderer(stderr) : new LineRenderer(stderr);
+}
+
+/** Discards an event (quiet mode). */
+function ignore(): void {
+  return undefined;
 }
 
 const short = (digest: string) => digest.replace(/^sha256:/, '').slice(0, 12);
@@ -42,7 +47,9 @@ class LineRenderer implements PullRenderer {
     }
   }
 
-  stop(): void {}
+  stop(): void {
+    // Lines are written as events arrive: nothing is pending.
+  }
 }
 
 interface BarState {
@@ -63,7 +70,8 @@ class BarRenderer implements PullRenderer {
   onEvent(e: PullEvent): void {
     if (e.type === 'resolved') {
       this.out.write(`Pulling ${e.reference}\n`);
-      for (const l of e.layers) this.#layers.set(l.digest, { downloaded: 0, total: l.size, status: 'Waiting' });
+      for (const l of e.layers)
+        this.#layers.set(l.digest, { downloaded: 0, total: l.size, status: 'Waiting' });
       this.#timer ??= setInterval(() => this.#draw(), 100);
       this.#timer.unref();
       return;
@@ -98,11 +106,16 @@ class BarRenderer implements PullRenderer {
     for (const [digest, l] of this.#layers) {
       done += l.downloaded;
       total += l.total;
-      const detail = l.status === 'Downloading' ? `${bar(l.downloaded, l.total, width)} ${humanSize(l.downloaded)}/${humanSize(l.total)}` : '';
+      const detail =
+        l.status === 'Downloading'
+          ? `${bar(l.downloaded, l.total, width)} ${humanSize(l.downloaded)}/${humanSize(l.total)}`
+          : '';
       lines.push(`${short(digest)}: ${l.status.padEnd(14)} ${detail}`.trimEnd());
     }
     const secs = Math.max(0.1, (Date.now() - this.#started) / 1000);
-    lines.push(`total: ${bar(done, total, width)} ${humanSize(done)}/${humanSize(total)} ${humanSize(done / secs)}/s`);
+    lines.push(
+      `total: ${bar(done, total, width)} ${humanSize(done)}/${humanSize(total)} ${humanSize(done / secs)}/s`,
+    );
 
     let text = this.#drawn ? `\x1b[${this.#drawn}A` : '';
     text += lines.map((l) => `\x1b[2K${l}\n`).join('');

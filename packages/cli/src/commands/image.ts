@@ -68,12 +68,32 @@ const image: CommandModule = {
         'Remove unused blobs, layers and leftovers of interrupted pulls',
         (c) =>
           c
-            .option('all', { alias: 'a', type: 'boolean', default: false, describe: 'Remove all images too' })
-            .option('force', { alias: 'f', type: 'boolean', default: false, describe: 'Do not ask (iza never asks)' }),
+            .option('all', {
+              alias: 'a',
+              type: 'boolean',
+              default: false,
+              describe: 'Remove all images too',
+            })
+            .option('force', {
+              alias: 'f',
+              type: 'boolean',
+              default: false,
+              describe: 'Do not ask (iza never asks)',
+            }),
         wrap(prune),
       )
-      .command('ls', 'List images (same as iza images)', (c) => images.builder(c, wrap), wrap(images.handler))
-      .command('rm <images..>', 'Remove images (same as iza rmi)', (c) => rmi.builder(c, wrap), wrap(rmi.handler))
+      .command(
+        'ls',
+        'List images (same as iza images)',
+        (c) => images.builder(c, wrap),
+        wrap(images.handler),
+      )
+      .command(
+        'rm <images..>',
+        'Remove images (same as iza rmi)',
+        (c) => rmi.builder(c, wrap),
+        wrap(rmi.handler),
+      )
       .demandCommand(1, 'give an image command: inspect, mount, umount, prune, ls, rm')
       .example('iza image mount alpine:latest', 'Print the path of a read-only root filesystem')
       .example('iza image inspect alpine:latest', 'Show the image config'),

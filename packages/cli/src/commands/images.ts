@@ -9,15 +9,27 @@ const images: CommandModule = {
   describe: 'List images',
   builder: (y: Argv) =>
     y
-      .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'Only show image IDs' })
-      .option('format', { type: 'string', choices: ['table', 'json'], default: 'table', describe: 'Output format: table, or json (one object per line)' })
+      .option('quiet', {
+        alias: 'q',
+        type: 'boolean',
+        default: false,
+        describe: 'Only show image IDs',
+      })
+      .option('format', {
+        type: 'string',
+        choices: ['table', 'json'],
+        default: 'table',
+        describe: 'Output format: table, or json (one object per line)',
+      })
       .example('iza images', 'List images')
       .example('iza images --format json', 'One JSON object per image'),
 
   async handler(argv, ctx) {
     const list = await engineFor(ctx).listImages();
     if (argv.quiet === true) {
-      ctx.stdout.write([...new Set(list.map((i) => shortId(i.id)))].map((id) => `${id}\n`).join(''));
+      ctx.stdout.write(
+        [...new Set(list.map((i) => shortId(i.id)))].map((id) => `${id}\n`).join(''),
+      );
       return 0;
     }
     if (argv.format === 'json') {

@@ -8,7 +8,12 @@ const info: CommandModule = {
   describe: 'Show what this host offers containers: kernel, cgroups, OverlayFS, namespaces',
   builder: (y: Argv) =>
     y
-      .option('format', { type: 'string', choices: ['table', 'json'], default: 'table', describe: 'Output format' })
+      .option('format', {
+        type: 'string',
+        choices: ['table', 'json'],
+        default: 'table',
+        describe: 'Output format',
+      })
       .example('iza info', 'Show the host report')
       .example('iza info --format json', 'The same report as JSON'),
 
@@ -34,10 +39,17 @@ const info: CommandModule = {
     ];
     for (const [name, c] of Object.entries(report.cgroups.controllers)) {
       const where = c.version === 0 ? 'not available' : `v${c.version}  ${c.mountPoint}`;
-      lines.push(`  ${name.padEnd(8)} ${where}${c.delegatable ? '' : c.version ? '  (not delegatable)' : ''}`);
+      lines.push(
+        `  ${name.padEnd(8)} ${where}${c.delegatable ? '' : c.version ? '  (not delegatable)' : ''}`,
+      );
     }
     const ns = Object.entries(report.namespaces);
-    lines.push(`Namespaces: ${ns.filter(([, ok]) => ok).map(([n]) => n).join(' ')}`);
+    lines.push(
+      `Namespaces: ${ns
+        .filter(([, ok]) => ok)
+        .map(([n]) => n)
+        .join(' ')}`,
+    );
     const missing = ns.filter(([, ok]) => !ok).map(([n]) => n);
     if (missing.length) lines.push(`Namespaces missing: ${missing.join(' ')}`);
     ctx.stdout.write(`${lines.join('\n')}\n`);

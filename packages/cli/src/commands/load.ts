@@ -8,7 +8,12 @@ const load: CommandModule = {
   describe: 'Load images from an OCI archive',
   builder: (y: Argv) =>
     y
-      .option('input', { alias: 'i', type: 'string', demandOption: true, describe: 'Read from this file' })
+      .option('input', {
+        alias: 'i',
+        type: 'string',
+        demandOption: true,
+        describe: 'Read from this file',
+      })
       .example('iza load -i alpine.tar', 'Load the images saved with iza save'),
 
   async handler(argv, ctx) {

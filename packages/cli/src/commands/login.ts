@@ -6,14 +6,25 @@ import { engineFor } from '../engine-from-globals.js';
 
 const login: CommandModule = {
   command: 'login [server]',
-  describe: 'Log in to a registry (credentials kept in docker\'s config.json)',
+  describe: "Log in to a registry (credentials kept in docker's config.json)",
   builder: (y: Argv) =>
     y
       .positional('server', { type: 'string', describe: 'Registry host[:port]; default docker.io' })
       .option('username', { alias: 'u', type: 'string', describe: 'Username' })
-      .option('password', { alias: 'p', type: 'string', describe: 'Password (prefer --password-stdin)' })
-      .option('password-stdin', { type: 'boolean', default: false, describe: 'Read the password from stdin' })
-      .example('echo "$TOKEN" | iza login -u me --password-stdin 127.0.0.1:5000', 'Log in without the password in the shell history'),
+      .option('password', {
+        alias: 'p',
+        type: 'string',
+        describe: 'Password (prefer --password-stdin)',
+      })
+      .option('password-stdin', {
+        type: 'boolean',
+        default: false,
+        describe: 'Read the password from stdin',
+      })
+      .example(
+        'echo "$TOKEN" | iza login -u me --password-stdin 127.0.0.1:5000',
+        'Log in without the password in the shell history',
+      ),
 
   async handler(argv, ctx) {
     const username = argv.username === undefined ? undefined : String(argv.username);

@@ -10,10 +10,21 @@ const pull: CommandModule = {
   builder: (y: Argv) =>
     y
       .positional('image', { type: 'string', describe: 'NAME[:TAG|@DIGEST]' })
-      .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'Print only the manifest digest' })
-      .option('platform', { type: 'string', describe: 'Pull this platform of a multi-platform image: os/arch[/variant]' })
+      .option('quiet', {
+        alias: 'q',
+        type: 'boolean',
+        default: false,
+        describe: 'Print only the manifest digest',
+      })
+      .option('platform', {
+        type: 'string',
+        describe: 'Pull this platform of a multi-platform image: os/arch[/variant]',
+      })
       .example('iza pull alpine:latest', 'Pull docker.io/library/alpine:latest')
-      .example('iza pull --platform linux/arm64 127.0.0.1:5000/app:1.0', 'Pull one platform from a local registry'),
+      .example(
+        'iza pull --platform linux/arm64 127.0.0.1:5000/app:1.0',
+        'Pull one platform from a local registry',
+      ),
 
   async handler(argv, ctx) {
     const quiet = argv.quiet === true;

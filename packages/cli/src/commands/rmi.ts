@@ -10,7 +10,12 @@ const rmi: CommandModule = {
   builder: (y: Argv) =>
     y
       .positional('images', { type: 'string', array: true, describe: 'Names or IDs' })
-      .option('force', { alias: 'f', type: 'boolean', default: false, describe: 'Remove even when an image has several names' })
+      .option('force', {
+        alias: 'f',
+        type: 'boolean',
+        default: false,
+        describe: 'Remove even when an image has several names',
+      })
       .example('iza rmi alpine:latest', 'Remove an image and free the layers no other image uses'),
 
   async handler(argv, ctx) {

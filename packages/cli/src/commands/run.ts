@@ -3,51 +3,122 @@ import type { Argv } from 'yargs';
 import type { CommandModule } from '../command.js';
 import { engineFor } from '../engine-from-globals.js';
 import { asList } from '../global-options.js';
+import { addOptions, valuedFlags } from '../option-table.js';
+import type { OptionSpec } from '../option-table.js';
 import { createPullRenderer } from '../pull-progress.js';
+
+/** `iza run`'s flags: docker's, with docker's meaning. */
+const RUN_OPTIONS: OptionSpec[] = [
+  {
+    name: 'rm',
+    type: 'boolean',
+    default: false,
+    describe: 'Remove the container when it exits (always the case today)',
+  },
+  { name: 'interactive', alias: 'i', type: 'boolean', default: false, describe: 'Keep STDIN open' },
+  { name: 'tty', alias: 't', type: 'boolean', default: false, describe: 'Allocate a pseudo-TTY' },
+  {
+    name: 'env',
+    alias: 'e',
+    type: 'string',
+    repeat: true,
+    describe: 'Set an environment variable: KEY=VALUE, or KEY to copy it from the host',
+  },
+  {
+    name: 'env-file',
+    type: 'string',
+    repeat: true,
+    describe: 'Read environment variables from a file',
+  },
+  {
+    name: 'workdir',
+    alias: 'w',
+    type: 'string',
+    describe: 'Working directory inside the container',
+  },
+  { name: 'user', alias: 'u', type: 'string', describe: 'User: name|uid[:group|gid]' },
+  { name: 'hostname', type: 'string', describe: 'Container host name (default iza-container)' },
+  { name: 'name', type: 'string', describe: 'Assign a name to the container' },
+  {
+    name: 'volume',
+    alias: 'v',
+    type: 'string',
+    repeat: true,
+    describe: 'Bind mount a volume: /host/path:/container/path[:ro]',
+  },
+  {
+    name: 'read-only',
+    type: 'boolean',
+    default: false,
+    describe: "Mount the container's root filesystem read-only",
+  },
+  {
+    name: 'init',
+    type: 'boolean',
+    default: false,
+    describe: 'Run an init inside the container that forwards signals and reaps processes',
+  },
+  {
+    name: 'network',
+    alias: 'net',
+    type: 'string',
+    default: 'none',
+    choices: ['none'],
+    describe: 'Network: none (loopback only)',
+  },
+  {
+    name: 'entrypoint',
+    type: 'string',
+    describe: 'Overwrite the default ENTRYPOINT of the image ("" clears it)',
+  },
+  {
+    name: 'pull',
+    type: 'string',
+    default: 'missing',
+    choices: ['missing', 'always', 'never'],
+    describe: 'Pull image before running',
+  },
+  {
+    name: 'platform',
+    type: 'string',
+    describe: 'Platform if the image is multi-platform: os/arch[/variant]',
+  },
+  { name: 'memory', alias: 'm', type: 'string', describe: 'Memory limit: 50m, 1g (b, k, m, g)' },
+  {
+    name: 'memory-swap',
+    type: 'string',
+    describe: 'Memory plus swap limit; -1 for unlimited swap',
+  },
+  { name: 'memory-reservation', type: 'string', describe: 'Memory soft limit' },
+  { name: 'cpus', type: 'string', describe: 'Number of CPUs: 0.5, 2' },
+  { name: 'cpu-shares', alias: 'c', type: 'string', describe: 'CPU shares (relative weight)' },
+  { name: 'cpuset-cpus', type: 'string', describe: 'CPUs in which to allow execution: 0-2,4' },
+  { name: 'pids-limit', type: 'string', describe: 'Tune container pids limit (-1 for unlimited)' },
+  { name: 'cgroup-parent', type: 'string', describe: 'Optional parent cgroup for the container' },
+];
 
 /** `iza run`: docker's flags with docker's meaning. */
 const run: CommandModule = {
   command: 'run <image> [command..]',
   describe: 'Run a command in a new container',
-  valuedOptions: new Set([
-    '-e', '--env', '--env-file', '-w', '--workdir', '-u', '--user', '--hostname', '-h',
-    '--name', '-v', '--volume', '--network', '--net', '--entrypoint', '--pull', '--platform',
-    '-m', '--memory', '--memory-swap', '--memory-reservation', '--cpus', '-c', '--cpu-shares',
-    '--cpuset-cpus', '--pids-limit', '--cgroup-parent',
-  ]),
+  valuedOptions: valuedFlags(RUN_OPTIONS),
+
+  fast: { options: RUN_OPTIONS, positionals: ['image'] },
 
   builder: (y: Argv) =>
-    y
-      .positional('image', {
-        type: 'string',
-        describe: 'Image to run, or an absolute host path to run with no image',
-      })
-      .positional('command', { type: 'string', array: true, describe: 'Command and arguments' })
-      .option('rm', { type: 'boolean', default: false, describe: 'Remove the container when it exits (always the case today)' })
-      .option('interactive', { alias: 'i', type: 'boolean', default: false, describe: 'Keep STDIN open' })
-      .option('tty', { alias: 't', type: 'boolean', default: false, describe: 'Allocate a pseudo-TTY' })
-      .option('env', { alias: 'e', type: 'string', describe: 'Set an environment variable: KEY=VALUE, or KEY to copy it from the host' })
-      .option('env-file', { type: 'string', describe: 'Read environment variables from a file' })
-      .option('workdir', { alias: 'w', type: 'string', describe: 'Working directory inside the container' })
-      .option('user', { alias: 'u', type: 'string', describe: 'User: name|uid[:group|gid]' })
-      .option('hostname', { type: 'string', describe: 'Container host name (default iza-container)' })
-      .option('name', { type: 'string', describe: 'Assign a name to the container' })
-      .option('volume', { alias: 'v', type: 'string', describe: 'Bind mount a volume: /host/path:/container/path[:ro]' })
-      .option('read-only', { type: 'boolean', default: false, describe: "Mount the container's root filesystem read-only" })
-      .option('init', { type: 'boolean', default: false, describe: 'Run an init inside the container that forwards signals and reaps processes' })
-      .option('network', { alias: 'net', type: 'string', default: 'none', choices: ['none'], describe: 'Network: none (loopback only)' })
-      .option('entrypoint', { type: 'string', describe: 'Overwrite the default ENTRYPOINT of the image ("" clears it)' })
-      .option('pull', { type: 'string', default: 'missing', choices: ['missing', 'always', 'never'], describe: 'Pull image before running' })
-      .option('platform', { type: 'string', describe: 'Platform if the image is multi-platform: os/arch[/variant]' })
-      .option('memory', { alias: 'm', type: 'string', describe: 'Memory limit: 50m, 1g (b, k, m, g)' })
-      .option('memory-swap', { type: 'string', describe: 'Memory plus swap limit; -1 for unlimited swap' })
-      .option('memory-reservation', { type: 'string', describe: 'Memory soft limit' })
-      .option('cpus', { type: 'string', describe: 'Number of CPUs: 0.5, 2' })
-      .option('cpu-shares', { alias: 'c', type: 'string', describe: 'CPU shares (relative weight)' })
-      .option('cpuset-cpus', { type: 'string', describe: 'CPUs in which to allow execution: 0-2,4' })
-      .option('pids-limit', { type: 'string', describe: 'Tune container pids limit (-1 for unlimited)' })
-      .option('cgroup-parent', { type: 'string', describe: 'Optional parent cgroup for the container' })
-      .example('iza run alpine:latest /bin/sh -c "ls / && hostname"', 'Run a command in an Alpine container')
+    addOptions(
+      y
+        .positional('image', {
+          type: 'string',
+          describe: 'Image to run, or an absolute host path to run with no image',
+        })
+        .positional('command', { type: 'string', array: true, describe: 'Command and arguments' }),
+      RUN_OPTIONS,
+    )
+      .example(
+        'iza run alpine:latest /bin/sh -c "ls / && hostname"',
+        'Run a command in an Alpine container',
+      )
       .example('iza run -it alpine:latest', 'Start an interactive shell')
       .example('iza run --memory 50m --cpus 0.5 alpine:latest top', 'Run with resource limits')
       .example('iza run /bin/sh -c "echo hi"', 'No image: a minimal root built from host binaries'),

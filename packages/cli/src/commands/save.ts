@@ -9,8 +9,16 @@ const save: CommandModule = {
   builder: (y: Argv) =>
     y
       .positional('images', { type: 'string', array: true })
-      .option('output', { alias: 'o', type: 'string', demandOption: true, describe: 'Write to this file' })
-      .example('iza save -o alpine.tar alpine:latest', 'Write an OCI archive (skopeo: oci-archive:alpine.tar)'),
+      .option('output', {
+        alias: 'o',
+        type: 'string',
+        demandOption: true,
+        describe: 'Write to this file',
+      })
+      .example(
+        'iza save -o alpine.tar alpine:latest',
+        'Write an OCI archive (skopeo: oci-archive:alpine.tar)',
+      ),
 
   async handler(argv, ctx) {
     await engineFor(ctx).saveImages((argv.images as string[]).map(String), String(argv.output));
