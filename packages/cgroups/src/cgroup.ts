@@ -31,8 +31,16 @@ export interface Cgroup {
   destroy(options?: { timeoutMs?: number }): Promise<void>;
 }
 
-/** Builds the {@link Cgroup} over the parts the v1 and v2 managers created. */
-export function createCgroupHandle(fs: CgroupFs, name: string, parts: CgroupPart[]): Cgroup {
+/**
+ * Builds the {@link Cgroup} over the parts the v1 and v2 managers created. `release` runs after
+ * the leaves are gone, to undo what iza changed around them when it is the last one out.
+ */
+export function createCgroupHandle(
+  fs: CgroupFs,
+  name: string,
+  parts: CgroupPart[],
+  release: () => Promise<void> = async () => undefined,
+): Cgroup {
   const paths: Record<string, string> = {};
   for (const part of parts) {
     if (part.version === 2) paths['unified'] = part.dir;
@@ -99,6 +107,7 @@ export function createCgroupHandle(fs: CgroupFs, name: string, parts: CgroupPart
     async destroy(options = {}) {
       const deadline = Date.now() + (options.timeoutMs ?? 5000);
       for (const part of parts) await removeLeaf(fs, part.dir, deadline);
+      await release();
       for (const part of parts) await removeAncestors(fs, part.createdAncestors);
       // The shared `iza` directory may have been made by an earlier run; it is iza's own, so
       // the last container out removes it (busy while other containers are in it).

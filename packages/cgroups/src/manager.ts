@@ -10,6 +10,7 @@ import type { CgroupLayout, ControllerPlacement } from './layout.js';
 import type { LinuxResources } from './resources.js';
 import { requiredControllers } from './resources.js';
 import { createV1Parts } from './v1/manager-v1.js';
+import { createV2Delegation, releaseDelegation } from './v2/delegation-v2.js';
 import { createV2Part } from './v2/manager-v2.js';
 
 /** Options of {@link CgroupManager.create}. */
@@ -93,6 +94,9 @@ export function createCgroupManager(options: CgroupManagerOptions): CgroupManage
   const { layout } = options;
   const fs = options.fs ?? nodeCgroupFs;
   const selfPid = options.selfPid ?? process.pid;
+  // Shared by every create of this manager: the last container out undoes it.
+  const delegation = createV2Delegation();
+  const release = () => releaseDelegation(fs, delegation, selfPid);
 
   return {
     layout,
@@ -106,7 +110,7 @@ export function createCgroupManager(options: CgroupManagerOptions): CgroupManage
       try {
         const unified = layout.unified;
         if (unified !== undefined && (unified.writable || v2.length > 0)) {
-          const input = { fs, unified, name, resources, controllers: v2, selfPid };
+          const input = { fs, unified, name, resources, controllers: v2, selfPid, delegation };
           await createV2Part(parent === undefined ? input : { ...input, parent }, parts);
         }
         if (v1.size > 0) {
@@ -116,6 +120,9 @@ export function createCgroupManager(options: CgroupManagerOptions): CgroupManage
       } catch (err) {
         for (const part of parts) {
           await removeLeaf(fs, part.dir, 0).catch(() => undefined);
+        }
+        await release().catch(() => undefined);
+        for (const part of parts) {
           await removeAncestors(fs, part.createdAncestors).catch(() => undefined);
         }
         throw err;
@@ -127,7 +134,7 @@ export function createCgroupManager(options: CgroupManagerOptions): CgroupManage
           'no writable cgroup hierarchy to track the container in',
         );
       }
-      return createCgroupHandle(fs, name, parts);
+      return createCgroupHandle(fs, name, parts, release);
     },
   };
 }

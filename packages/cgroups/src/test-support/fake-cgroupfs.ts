@@ -64,6 +64,8 @@ export async function createFakeCgroupFs(config: {
         'cgroup.kill': '',
         'cpu.stat': 'usage_usec 0\n',
       };
+      // cgroup-v2.rst: every cgroup but the root has cgroup.type.
+      if (dir !== v2Root) files['cgroup.type'] = 'domain';
       for (const c of inherited) for (const f of V2_FILES[c] ?? []) files[f] = '';
       if (inherited.includes('memory')) files['memory.events'] = 'oom 0\noom_kill 0\n';
       for (const [f, v] of Object.entries(files)) await writeFile(join(dir, f), v);

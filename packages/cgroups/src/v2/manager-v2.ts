@@ -1,13 +1,13 @@
 import { join } from 'node:path';
-import { IzaError } from '@iza/errors';
 import type { CgroupFs } from '../cgroup-fs.js';
-import { hasCode } from '../cgroup-fs.js';
 import type { CgroupPart } from '../cgroup-part.js';
-import { applyWrites, makeChain, readProcs, wrapWrite } from '../cgroup-part.js';
-import { CgroupErrorCode } from '../errors.js';
+import { applyWrites, makeChain, wrapWrite } from '../cgroup-part.js';
 import type { UnifiedMount } from '../layout.js';
 import type { LinuxResources } from '../resources.js';
+import type { V2Delegation } from './delegation-v2.js';
+import { delegateFromCurrent } from './delegation-v2.js';
 import { v2LimitWrites } from './limits-v2.js';
+import { enableControllers } from './subtree-control.js';
 
 /** What the v2 side needs to create one container's cgroup. */
 export interface V2CreateInput {
@@ -20,61 +20,8 @@ export interface V2CreateInput {
   parent?: string;
   /** iza's own pid: the only process it will ever move (into `iza/supervisor`). */
   selfPid: number;
-}
-
-async function enabledIn(fs: CgroupFs, dir: string): Promise<string[]> {
-  const text = await fs.read(join(dir, 'cgroup.subtree_control')).catch(() => '');
-  return text.split(/\s+/).filter((c) => c !== '');
-}
-
-/** Writes `+c` for each missing controller into `dir/cgroup.subtree_control`. */
-async function enable(fs: CgroupFs, dir: string, controllers: string[]): Promise<void> {
-  const enabled = await enabledIn(fs, dir);
-  const missing = controllers.filter((c) => !enabled.includes(c));
-  if (missing.length === 0) return;
-
-  await fs.write(join(dir, 'cgroup.subtree_control'), missing.map((c) => `+${c}`).join(' '));
-}
-
-function noDelegation(dir: string, controllers: string[], cause?: unknown): IzaError {
-  return new IzaError(
-    CgroupErrorCode.NoDelegation,
-    `cannot enable ${controllers.join(', ')} below ${dir}: it holds other processes`,
-    {
-      hint: 'run iza in a cgroup of its own, e.g. systemd-run --scope -p Delegate=yes iza ...',
-      ...(cause === undefined ? {} : { cause }),
-    },
-  );
-}
-
-/**
- * Enables `controllers` in the subtree of iza's own cgroup. cgroup-v2.rst "no internal
- * processes": a non-root cgroup holding processes cannot pass domain controllers down. When the
- * only process there is iza itself, iza moves its OWN pid into `iza/supervisor` (a leaf it
- * creates) and retries; with any other process present it refuses, never moving a stranger.
- */
-// LIMITATION: no systemd driver; on a systemd v2 host iza needs a delegated scope to limit.
-async function delegateFromCurrent(input: V2CreateInput, current: string): Promise<string[]> {
-  const { fs, controllers, selfPid } = input;
-  const created: string[] = [];
-
-  try {
-    await enable(fs, current, controllers);
-    return created;
-  } catch (err) {
-    if (!hasCode(err, 'EBUSY')) throw noDelegation(current, controllers, err);
-  }
-
-  const procs = await readProcs(fs, current);
-  if (procs.some((pid) => pid !== selfPid)) throw noDelegation(current, controllers);
-
-  for (const dir of [join(current, 'iza'), join(current, 'iza', 'supervisor')]) {
-    if (await fs.mkdir(dir)) created.push(dir);
-  }
-  await fs.write(join(current, 'iza', 'supervisor', 'cgroup.procs'), String(selfPid));
-
-  await wrapWrite(`enabling controllers in ${current}`, () => enable(fs, current, controllers));
-  return created;
+  /** What this iza changed in its own cgroup, shared by its creates, undone by the last out. */
+  delegation: V2Delegation;
 }
 
 /**
@@ -83,30 +30,34 @@ async function delegateFromCurrent(input: V2CreateInput, current: string): Promi
  * fs2 does); the leaf is the only directory that ever receives the container's processes.
  */
 export async function createV2Part(input: V2CreateInput, parts: CgroupPart[]): Promise<void> {
-  const { fs, unified, name, resources, controllers, parent } = input;
+  const { fs, unified, name, resources, controllers, parent, delegation } = input;
   const current = join(unified.mountPoint, unified.currentPath);
+  const delegating = parent === undefined && controllers.length > 0;
   let base = current;
   let created: string[] = [];
 
-  if (parent === undefined) {
-    if (controllers.length > 0) created = await delegateFromCurrent(input, current);
-  } else {
+  if (delegating) {
+    created = await delegateFromCurrent(input, current, delegation);
+  } else if (parent !== undefined) {
     base = unified.mountPoint;
   }
 
   const segments = (parent ?? 'iza').split('/').filter((s) => s !== '');
-  const enableIn = (dir: string) =>
-    wrapWrite(`enabling controllers in ${dir}`, () => enable(fs, dir, controllers));
 
   // Outermost first, each before its child exists: a controller can only be enabled where the
   // parent already passes it down, and the leaf then starts with every interface file.
-  if (parent !== undefined && controllers.length > 0) await enableIn(base);
+  if (parent !== undefined && controllers.length > 0) {
+    await enableControllers(fs, base, controllers);
+  }
   let dir = base;
   for (const segment of segments) {
     dir = join(dir, segment);
     const fresh = await wrapWrite(`creating cgroup ${dir}`, () => fs.mkdir(dir));
     if (fresh) created.push(dir);
-    if (controllers.length > 0) await enableIn(dir);
+    if (controllers.length === 0) continue;
+
+    const enabled = await enableControllers(fs, dir, controllers);
+    if (delegating) for (const c of enabled) delegation.enabledInIza.add(c);
   }
 
   const chain = await makeChain(fs, dir, [name]);
