@@ -101,7 +101,7 @@ export class Engine {
         cgroups: () => this.cgroups(),
         hostEnv: this.options.hostEnv,
         ...io,
-        onWarning: this.options.onWarning ?? (() => {}),
+        onWarning: this.options.onWarning ?? ignore,
       },
       req,
     );
@@ -135,7 +135,10 @@ export class Engine {
     }
     await unmountImage(store, this.options.root, name);
     const result = await store.removeImage(name, { force: options.force ?? false });
-    return { untagged: result.untagged.length ? [`${repository}:${tag}`] : [], deleted: result.deleted };
+    return {
+      untagged: result.untagged.length ? [`${repository}:${tag}`] : [],
+      deleted: result.deleted,
+    };
   }
 
   async mountImage(ref: string): Promise<string> {
@@ -158,7 +161,10 @@ export class Engine {
       }
     }
     const pruned = await store.prune();
-    return { deleted: [...deleted, ...pruned.images, ...pruned.blobs], layers: pruned.layers.length };
+    return {
+      deleted: [...deleted, ...pruned.images, ...pruned.blobs],
+      layers: pruned.layers.length,
+    };
   }
 
   async saveImages(refs: string[], outPath: string): Promise<void> {
@@ -182,11 +188,17 @@ export class Engine {
   }
 
   async logout(server: string): Promise<boolean> {
-    return createDockerConfigCredentialStore({ path: this.options.dockerConfigPath }).remove(server);
+    return createDockerConfigCredentialStore({ path: this.options.dockerConfigPath }).remove(
+      server,
+    );
   }
 
   async info(): Promise<InfoReport> {
-    return collectInfo(this.options.root, this.options.storageDriver, this.options.version ?? 'unknown');
+    return collectInfo(
+      this.options.root,
+      this.options.storageDriver,
+      this.options.version ?? 'unknown',
+    );
   }
 
   /** The stored name `ref` stands for: a reference in any docker form, or an image ID prefix. */
@@ -270,4 +282,9 @@ export function createEngine(options: EngineOptions): Engine {
 export function dockerConfigPathFrom(env: Readonly<Record<string, string | undefined>>): string {
   if (env.DOCKER_CONFIG) return join(env.DOCKER_CONFIG, 'config.json');
   return join(env.HOME || '/root', '.docker', 'config.json');
+}
+
+/** Drops a warning nobody asked to see. */
+function ignore(): void {
+  return undefined;
 }

@@ -54,7 +54,9 @@ export function inspectImage(store: ImageStore, name: string): Record<string, un
   return {
     Id: record.configDigest,
     RepoTags: repo?.tag ? [`${repo.familiarName}:${repo.tag}`] : [],
-    RepoDigests: repo ? [`${repo.familiarName}@${record.indexDigest ?? record.manifestDigest}`] : [],
+    RepoDigests: repo
+      ? [`${repo.familiarName}@${record.indexDigest ?? record.manifestDigest}`]
+      : [],
     Created: config.created,
     Architecture: config.architecture,
     Variant: config.variant,
@@ -99,6 +101,9 @@ export async function unmountImage(store: ImageStore, root: string, name: string
 function isMountPoint(path: string): boolean {
   const mountinfo = readFileSync('/proc/self/mountinfo', 'utf8');
   // Field 5 is the mount point, with space, tab, newline and backslash octal-escaped.
-  const escaped = path.replace(/[ \t\n\\]/g, (c) => `\\${c.charCodeAt(0).toString(8).padStart(3, '0')}`);
+  const escaped = path.replace(
+    /[ \t\n\\]/g,
+    (c) => `\\${c.charCodeAt(0).toString(8).padStart(3, '0')}`,
+  );
   return mountinfo.split('\n').some((line) => line.split(' ')[4] === escaped);
 }

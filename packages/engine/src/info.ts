@@ -36,7 +36,18 @@ export interface InfoReport {
 const NAMESPACES = ['pid', 'net', 'mnt', 'uts', 'ipc', 'user', 'cgroup', 'time'];
 
 /** The controllers `iza info` always lists, present or not (the ones limits need first). */
-const CONTROLLERS = ['memory', 'cpu', 'cpuacct', 'cpuset', 'pids', 'io', 'blkio', 'hugetlb', 'devices', 'freezer'];
+const CONTROLLERS = [
+  'memory',
+  'cpu',
+  'cpuacct',
+  'cpuset',
+  'pids',
+  'io',
+  'blkio',
+  'hugetlb',
+  'devices',
+  'freezer',
+];
 
 export async function collectInfo(
   root: string,
@@ -51,7 +62,12 @@ export async function collectInfo(
   for (const name of CONTROLLERS) {
     const c = layout.controllers[name];
     controllers[name] = c
-      ? { version: c.version, mountPoint: c.mountPoint, path: c.currentPath, delegatable: c.delegatable }
+      ? {
+          version: c.version,
+          mountPoint: c.mountPoint,
+          path: c.currentPath,
+          delegatable: c.delegatable,
+        }
       : { version: 0, mountPoint: '', path: '', delegatable: false };
   }
 
@@ -66,7 +82,9 @@ export async function collectInfo(
     storage: {
       root,
       driver: requestedDriver ?? (overlay.ok ? 'overlay' : 'copy'),
-      overlay: overlay.ok ? { supported: true } : { supported: false, reason: overlay.reason ?? 'unknown' },
+      overlay: overlay.ok
+        ? { supported: true }
+        : { supported: false, reason: overlay.reason ?? 'unknown' },
     },
     cgroups: { mode: layout.mode, controllers },
     namespaces: Object.fromEntries(NAMESPACES.map((n) => [n, present.has(n)])),

@@ -49,9 +49,11 @@ export async function pullImage(
   ref: ImageReference,
   options: PullOptions = {},
 ): Promise<PullResult> {
-  const emit = options.onEvent ?? (() => {});
+  const emit = options.onEvent ?? ((): void => undefined);
   const name = ref.toString();
-  const familiarName = ref.tag ? `${ref.familiarName}:${ref.tag}` : `${ref.familiarName}@${ref.digest}`;
+  const familiarName = ref.tag
+    ? `${ref.familiarName}:${ref.tag}`
+    : `${ref.familiarName}@${ref.digest}`;
 
   const resolved = await client.resolve(ref, withDefined({ platform: options.platform }));
   const current = store.listImages().find((r) => r.name === name);

@@ -13,7 +13,11 @@ export interface EtcFiles {
  * bind-mounted, so the image's own files stay untouched, as docker does). With no network but
  * loopback, nameservers on the host's loopback cannot be reached and are left out.
  */
-export function writeEtcFiles(dir: string, hostname: string, hostResolv = '/etc/resolv.conf'): EtcFiles {
+export function writeEtcFiles(
+  dir: string,
+  hostname: string,
+  hostResolv = '/etc/resolv.conf',
+): EtcFiles {
   const files: EtcFiles = {
     hostname: join(dir, 'hostname'),
     hosts: join(dir, 'hosts'),
@@ -39,7 +43,7 @@ export function writeEtcFiles(dir: string, hostname: string, hostResolv = '/etc/
 }
 
 function resolvConfFrom(path: string): string {
-  let text = '';
+  let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch {

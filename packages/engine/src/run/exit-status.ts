@@ -6,12 +6,15 @@ export const EXIT_CANNOT_INVOKE = 126;
 export const EXIT_NOT_FOUND = 127;
 
 /** The status `iza run` exits with: the container's own, or 128+N when killed by signal N. */
-export function exitCodeOf(result: { exitCode: number | null; signal: string | number | null }): number {
+export function exitCodeOf(result: {
+  exitCode: number | null;
+  signal: string | number | null;
+}): number {
   if (result.signal !== null && result.signal !== undefined) {
     const n =
       typeof result.signal === 'number'
         ? result.signal
-        : (constants.signals as Record<string, number>)[result.signal] ?? 0;
+        : ((constants.signals as Record<string, number>)[result.signal] ?? 0);
     return 128 + n;
   }
   return result.exitCode ?? EXIT_IZA_FAILED;

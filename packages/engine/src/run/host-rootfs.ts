@@ -43,9 +43,13 @@ export async function buildHostRootfs(
   hostPath = process.env.PATH ?? '/usr/bin:/bin',
 ): Promise<string> {
   if (!existsSync(command)) {
-    throw new IzaError('ERR_IZA_RUN_HOST_BINARY_NOT_FOUND', `${command}: no such file on the host`, {
-      hint: 'the no-image mode runs a host binary: give its absolute path, e.g. iza run /bin/sh',
-    });
+    throw new IzaError(
+      'ERR_IZA_RUN_HOST_BINARY_NOT_FOUND',
+      `${command}: no such file on the host`,
+      {
+        hint: 'the no-image mode runs a host binary: give its absolute path, e.g. iza run /bin/sh',
+      },
+    );
   }
 
   // The cache key covers the programs (path, size, mtime), not their libraries: running ldd for

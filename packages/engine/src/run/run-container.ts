@@ -66,7 +66,14 @@ export interface RunContext {
 }
 
 /** Signals `iza run` passes on to the container (docker's sig-proxy, plus SIGWINCH). */
-const FORWARDED_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
+const FORWARDED_SIGNALS: NodeJS.Signals[] = [
+  'SIGINT',
+  'SIGTERM',
+  'SIGHUP',
+  'SIGQUIT',
+  'SIGUSR1',
+  'SIGUSR2',
+];
 
 /**
  * Runs one container to completion and returns the exit code `iza run` exits with. Failures
@@ -84,7 +91,11 @@ export async function runContainer(ctx: RunContext, req: RunRequest): Promise<nu
 
   const hostMode = isHostMode(req.image);
   const image: RunImage = hostMode
-    ? { name: req.image, layerDirs: [await buildHostRootfs(join(ctx.root, 'hostfs'), req.image, ctx.hostEnv.PATH)], config: {} }
+    ? {
+        name: req.image,
+        layerDirs: [await buildHostRootfs(join(ctx.root, 'hostfs'), req.image, ctx.hostEnv.PATH)],
+        config: {},
+      }
     : await ctx.getImage(req.image, req.pull, req.platform);
   const command = hostMode ? [req.image, ...req.command] : req.command;
   let args = buildProcessArgs(image.config, { entrypoint: req.entrypoint, command });
@@ -136,13 +147,33 @@ export async function runContainer(ctx: RunContext, req: RunRequest): Promise<nu
 
     const mounts: OciMount[] = [
       ...defaultMounts(),
-      { destination: '/etc/hostname', type: 'bind', source: etc.hostname, options: ['bind', req.readOnly ? 'ro' : 'rw'] },
-      { destination: '/etc/hosts', type: 'bind', source: etc.hosts, options: ['bind', req.readOnly ? 'ro' : 'rw'] },
-      { destination: '/etc/resolv.conf', type: 'bind', source: etc.resolvConf, options: ['bind', req.readOnly ? 'ro' : 'rw'] },
+      {
+        destination: '/etc/hostname',
+        type: 'bind',
+        source: etc.hostname,
+        options: ['bind', req.readOnly ? 'ro' : 'rw'],
+      },
+      {
+        destination: '/etc/hosts',
+        type: 'bind',
+        source: etc.hosts,
+        options: ['bind', req.readOnly ? 'ro' : 'rw'],
+      },
+      {
+        destination: '/etc/resolv.conf',
+        type: 'bind',
+        source: etc.resolvConf,
+        options: ['bind', req.readOnly ? 'ro' : 'rw'],
+      },
       ...volumes,
     ];
     if (initBinary) {
-      mounts.push({ destination: '/sbin/iza-init', type: 'bind', source: initBinary, options: ['bind', 'ro'] });
+      mounts.push({
+        destination: '/sbin/iza-init',
+        type: 'bind',
+        source: initBinary,
+        options: ['bind', 'ro'],
+      });
     }
 
     const cwd = req.workdir ?? (image.config.WorkingDir || '/');
@@ -216,7 +247,9 @@ export async function runContainer(ctx: RunContext, req: RunRequest): Promise<nu
     });
 
     const terminal =
-      master === undefined ? undefined : attachTerminal(master, { setWindowSize }, ctx.stdin, ctx.stdout);
+      master === undefined
+        ? undefined
+        : attachTerminal(master, { setWindowSize }, ctx.stdin, ctx.stdout);
     masterOwned = terminal !== undefined;
     if (terminal) {
       process.on('SIGWINCH', terminal.resize);
@@ -275,19 +308,27 @@ function sizeFlag(flag: string, value: string | undefined): void {
   try {
     parseMemorySize(value);
   } catch (err) {
-    throw new IzaError('ERR_IZA_RUN_INVALID_OPTION', `invalid argument "${value}" for "${flag}" flag`, {
-      cause: err,
-      hint: `${flag} takes a size with a unit: b, k, m or g (e.g. 100m)`,
-    });
+    throw new IzaError(
+      'ERR_IZA_RUN_INVALID_OPTION',
+      `invalid argument "${value}" for "${flag}" flag`,
+      {
+        cause: err,
+        hint: `${flag} takes a size with a unit: b, k, m or g (e.g. 100m)`,
+      },
+    );
   }
 }
 
 function integerFlag(flag: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   if (!/^-?\d+$/.test(value.trim())) {
-    throw new IzaError('ERR_IZA_RUN_INVALID_OPTION', `invalid argument "${value}" for "${flag}" flag: not an integer`, {
-      hint: `${flag} takes a whole number`,
-    });
+    throw new IzaError(
+      'ERR_IZA_RUN_INVALID_OPTION',
+      `invalid argument "${value}" for "${flag}" flag: not an integer`,
+      {
+        hint: `${flag} takes a whole number`,
+      },
+    );
   }
   return Number(value);
 }
