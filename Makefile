@@ -9,7 +9,7 @@ IZA_ROOT ?= /var/lib/iza
 
 
 .PHONY: all build build-debug deps clean clean-all install uninstall test test-unit test-pull \
-	test-images test-image-run test-memory test-full e2e check-overlay quickstart help lint
+	test-images test-image-run test-memory test-full test-cgroup-v2 e2e check-overlay quickstart help lint
 
 build: node_modules/.modules.yaml ## Build every package (the default)
 	$(NX) run-many -t build
@@ -62,9 +62,13 @@ test-memory: build ## Resource limit tests (e2e)
 e2e: build ## The whole end-to-end suite
 	$(NX) run-many -t e2e
 
-test-full: ## Everything CI runs: lint, typecheck, unit tests, then the e2e suite
+test-full: ## Everything CI runs: lint, typecheck, unit tests, the e2e suite, then cgroup v2 in a VM
 	$(NX) run-many -t lint typecheck test
 	$(NX) run-many -t e2e
+	$(NX) run-many -t e2e-cgroup-v2
+
+test-cgroup-v2: build ## The cgroup and run cases on a pure cgroup v2 kernel (a qemu VM, tools/v2vm)
+	$(NX) run-many -t e2e-cgroup-v2
 
 check-overlay: build ## Check OverlayFS support (and everything else the host offers): iza info
 	./iza info
