@@ -203,6 +203,24 @@ describe('the last container out', () => {
     expect(await read(`${S}/iza/supervisor/cgroup.procs`)).toBe(String(SELF));
   });
 
+  it.each([
+    ['a controller someone else enabled in the scope', 'write', 'cgroup.subtree_control'],
+    ['a cgroup someone else made in the scope', 'mkdir', 'other'],
+  ])('stays in supervisor, undoing nothing, beside %s', async (_what, op, file) => {
+    const manager = await v2Host({ procs: [SELF] });
+    const cg = await manager.create('c1', limits);
+    if (op === 'write') await fake.write(at(`${S}/${file}`), '+io');
+    else await fake.mkdir(at(`${S}/${file}`));
+    const before = fake.log.length;
+
+    await cg.destroy();
+
+    // Back in the scope iza would be an internal process, and taking memory or pids from the
+    // scope would take them from that cgroup too.
+    expect(fake.log.slice(before)).toEqual([`rmdir ${S}/iza/c1`]);
+    expect(await read(`${S}/iza/supervisor/cgroup.procs`)).toBe(String(SELF));
+  });
+
   it('disables only the controllers iza enabled, not those it found', async () => {
     const manager = await v2Host({ procs: [], scopeEnabled: 'memory' });
     const cg = await manager.create('c1', { memory: { limit: 1 << 26 }, cpu: { quota: 50000 } });

@@ -133,6 +133,8 @@ export async function delegateFromCurrent(
  * that passes controllers down takes no processes), then rmdir the emptied directories.
  * Anything another iza still uses, or that iza did not enable, is left alone.
  */
+// LIMITATION: the record is per process: an iza killed with SIGKILL, or a create and destroy in
+// different processes, leave `iza/supervisor` and the controllers iza enabled.
 export async function releaseDelegation(
   fs: CgroupFs,
   record: V2Delegation,
