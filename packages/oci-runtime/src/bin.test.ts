@@ -1,0 +1,119 @@
+import { spawnSync } from 'node:child_process';
+import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+
+import { eventually, makeTestBundle, type TestBundle } from './test-support/bundle.js';
+
+const BIN = join(import.meta.dirname, '..', 'dist', 'bin', 'iza-runtime.js');
+const isRoot = process.getuid?.() === 0;
+
+let tb: TestBundle;
+
+function rt(...args: string[]) {
+  const r = spawnSync(process.execPath, [BIN, '--root', tb.stateRoot, ...args], {
+    encoding: 'utf8',
+  });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** create hands its stdio to the container: files, not pipes that would stay open. */
+function rtCreate(...args: string[]) {
+  const outFile = join(tb.dir, 'create.out');
+  const fd = openSync(outFile, 'w');
+  try {
+    const r = spawnSync(process.execPath, [BIN, '--root', tb.stateRoot, 'create', ...args], {
+      stdio: ['ignore', fd, fd],
+    });
+    return { status: r.status, output: readFileSync(outFile, 'utf8') };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+describe('the iza-runtime executable', () => {
+  beforeAll(() => {
+    tb = makeTestBundle();
+  });
+  afterAll(() => {
+    rt('delete', '--force', 'bin-c1');
+    tb.remove();
+  });
+
+  it('prints its version and features without root', () => {
+    expect(rt('--version').stdout).toMatch(
+      /^iza-runtime version \d+\.\d+\.\d+\nspec: 1\.\d+\.\d+\n$/,
+    );
+    const features = JSON.parse(rt('features').stdout) as {
+      ociVersionMax: string;
+      linux: { namespaces: string[] };
+    };
+    expect(features.linux.namespaces).toContain('pid');
+  }, 20_000);
+
+  it('writes errors to stderr and, as JSON lines, to --log; exits 1', () => {
+    const logFile = join(tb.dir, 'log.json');
+    const r = rt('--log', logFile, '--log-format', 'json', 'state', 'nope');
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe(
+      `iza-runtime: container nope does not exist (hint: list containers in ${tb.stateRoot})\n`,
+    );
+    const line = JSON.parse(readFileSync(logFile, 'utf8').trim()) as Record<string, string>;
+    expect(line).toMatchObject({
+      level: 'error',
+      msg: expect.stringContaining('container nope does not exist'),
+    });
+    expect(Number.isNaN(Date.parse(line['time'] ?? ''))).toBe(false);
+  });
+
+  it('rejects --systemd-cgroup with a clear message', () => {
+    const r = rt('--systemd-cgroup', 'state', 'x');
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('--systemd-cgroup is not supported');
+  });
+
+  it('refuses an unsupported config field at create, naming it', () => {
+    if (!isRoot) return;
+    tb.writeConfig(['true'], (s) => {
+      s.linux = { ...s.linux, seccomp: { defaultAction: 'SCMP_ACT_ALLOW' } };
+    });
+    const r = rtCreate('--bundle', tb.bundle, 'bin-c0');
+    expect(r.status).toBe(1);
+    expect(r.output).toContain('linux.seccomp: not supported yet');
+    expect(existsSync(join(tb.stateRoot, 'bin-c0'))).toBe(false);
+  }, 20_000);
+
+  // Each command is its own process: the state lives only in --root between them.
+  (isRoot ? it : it.skip)(
+    'keeps the state between separate invocations (root)',
+    async () => {
+      tb.writeConfig(['sh', '-c', 'echo up > /tmp/up; exec sleep 100']);
+      const pidFile = join(tb.dir, 'pid');
+      expect(rtCreate('--bundle', tb.bundle, '--pid-file', pidFile, 'bin-c1')).toEqual({
+        status: 0,
+        output: '',
+      });
+      const pid = Number(readFileSync(pidFile, 'utf8'));
+
+      const created = JSON.parse(rt('state', 'bin-c1').stdout) as { status: string; pid: number };
+      expect(created).toMatchObject({ status: 'created', pid });
+      expect(rt('start', 'bin-c1').status).toBe(0);
+      expect(await eventually(() => existsSync(join(tb.rootfs, 'tmp', 'up')))).toBe(true);
+      expect(JSON.parse(rt('state', 'bin-c1').stdout)).toMatchObject({ status: 'running', pid });
+
+      expect(rt('delete', 'bin-c1')).toMatchObject({
+        status: 1,
+        stderr: expect.stringContaining('it is running'),
+      });
+      expect(rt('kill', 'bin-c1', 'KILL').status).toBe(0);
+      expect(
+        await eventually(() => JSON.parse(rt('state', 'bin-c1').stdout).status === 'stopped'),
+      ).toBe(true);
+      expect(rt('delete', 'bin-c1').status).toBe(0);
+      expect(rt('state', 'bin-c1').status).toBe(1);
+      expect(rt('delete', '--force', 'bin-c1').status).toBe(0);
+    },
+    60_000,
+  );
+});

@@ -1,0 +1,103 @@
+import { describe, expect, it } from '@jest/globals';
+
+import { cgroupPlacement, OciErrorCode, parseSignal } from '@iza/oci-runtime';
+
+import { parseArgv } from './cli/argv.js';
+
+describe('parseArgv', () => {
+  it.each<[string[], ReturnType<typeof parseArgv>]>([
+    [
+      [
+        '--root',
+        '/r',
+        '--log',
+        '/l.json',
+        '--log-format=json',
+        'create',
+        '--bundle',
+        '/b',
+        '--pid-file',
+        '/p',
+        'c1',
+      ],
+      {
+        global: { root: '/r', log: '/l.json', 'log-format': 'json' },
+        command: 'create',
+        flags: { bundle: '/b', 'pid-file': '/p' },
+        args: ['c1'],
+      },
+    ],
+    [
+      ['kill', '--all', 'c1', 'KILL'],
+      { global: {}, command: 'kill', flags: { all: true }, args: ['c1', 'KILL'] },
+    ],
+    [['kill', 'c1', '-9'], { global: {}, command: 'kill', flags: {}, args: ['c1', '-9'] }],
+    [
+      ['delete', '-f', 'c1'],
+      { global: {}, command: 'delete', flags: { force: true }, args: ['c1'] },
+    ],
+    [
+      ['create', '-b', 'x', '--no-new-keyring', 'c', '--preserve-fds', '0'],
+      {
+        global: {},
+        command: 'create',
+        flags: { bundle: 'x', 'no-new-keyring': true, 'preserve-fds': '0' },
+        args: ['c'],
+      },
+    ],
+    [['--version'], { global: { version: true }, command: undefined, flags: {}, args: [] }],
+    [['state', '--', '-odd-id'], { global: {}, command: 'state', flags: {}, args: ['-odd-id'] }],
+  ])('parses %j', (argv, expected) => {
+    expect(parseArgv(argv)).toEqual(expected);
+  });
+
+  it.each([
+    [['frobnicate', 'c1'], 'unknown command "frobnicate"'],
+    [['--nope', 'state', 'c1'], 'unknown flag --nope'],
+    [['delete', '--all', 'c1'], 'unknown flag --all'],
+    [['create', 'c1', '--bundle'], 'flag --bundle needs a value'],
+  ])('refuses %j', (argv, message) => {
+    expect(() => parseArgv(argv)).toThrow(
+      expect.objectContaining({ code: OciErrorCode.Usage, message }),
+    );
+  });
+});
+
+describe('parseSignal', () => {
+  it.each([
+    ['KILL', 9],
+    ['SIGTERM', 15],
+    ['term', 15],
+    ['9', 9],
+    [10, 10],
+    ['usr1', 10],
+  ])('reads %j as %d', (text, n) => {
+    expect(parseSignal(text)).toBe(n);
+  });
+
+  it.each(['SIGNOPE', '0', '65', '-1', ''])('refuses %j', (text) => {
+    expect(() => parseSignal(text)).toThrow(
+      expect.objectContaining({ code: OciErrorCode.InvalidSignal }),
+    );
+  });
+});
+
+describe('cgroupPlacement', () => {
+  it.each<[string | undefined, { name: string; parent: string | undefined }]>([
+    ['/libpod_parent/libpod-abc', { name: 'libpod-abc', parent: '/libpod_parent' }],
+    ['/default/c1', { name: 'c1', parent: '/default' }],
+    ['/c1', { name: 'c1', parent: '/' }],
+    ['c1', { name: 'c1', parent: undefined }],
+    [undefined, { name: 'the-id', parent: undefined }],
+  ])('places %j', (path, expected) => {
+    expect(cgroupPlacement(path, 'the-id')).toEqual(expected);
+  });
+
+  it.each([
+    ['system.slice:libpod:abc', OciErrorCode.Unsupported],
+    ['a/b', OciErrorCode.Unsupported],
+    ['/a/..', OciErrorCode.InvalidConfig],
+  ])('refuses %j', (path, code) => {
+    expect(() => cgroupPlacement(path, 'id')).toThrow(expect.objectContaining({ code }));
+  });
+});

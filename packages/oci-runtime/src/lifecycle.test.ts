@@ -1,0 +1,235 @@
+import { existsSync, readFileSync, openSync, closeSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+
+import {
+  containerState,
+  createContainer,
+  deleteContainer,
+  killContainer,
+  OciErrorCode,
+  runContainer,
+  startContainer,
+} from '@iza/oci-runtime';
+import type { StoredState } from '@iza/oci-runtime';
+
+import { eventually, makeTestBundle, type TestBundle } from './test-support/bundle.js';
+
+const isRoot = process.getuid?.() === 0;
+// Namespaces, mounts and cgroups need root; the mapping tests cover the rest without it.
+const describeRoot = isRoot ? describe : describe.skip;
+
+let tb: TestBundle;
+let id = '';
+let n = 0;
+
+function stored(): StoredState {
+  return JSON.parse(readFileSync(join(tb.stateRoot, id, 'state.json'), 'utf8')) as StoredState;
+}
+
+const alive = (pid: number) =>
+  existsSync(`/proc/${pid}`) && !readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z');
+
+describeRoot('lifecycle (root, busybox bundle)', () => {
+  beforeEach(() => {
+    tb = makeTestBundle();
+    id = `oci-test-${process.pid}-${++n}`;
+  });
+
+  afterEach(async () => {
+    await deleteContainer({ root: tb.stateRoot, id, force: true }).catch(() => undefined);
+    tb.remove();
+  });
+
+  it('create leaves the init waiting with a pid file; start runs the program', async () => {
+    tb.writeConfig(['sh', '-c', 'echo started > /tmp/marker; exec sleep 100']);
+    const pidFile = join(tb.dir, 'pid');
+    const created = await createContainer({ root: tb.stateRoot, id, bundle: tb.bundle, pidFile });
+
+    expect(readFileSync(pidFile, 'utf8')).toBe(String(created.pid));
+    expect(containerState({ root: tb.stateRoot, id })).toMatchObject({
+      ociVersion: '1.0.2',
+      id,
+      status: 'created',
+      pid: created.pid,
+      bundle: tb.bundle,
+      rootfs: tb.rootfs,
+      owner: 'root',
+    });
+    expect(existsSync(join(tb.stateRoot, id, 'exec.fifo'))).toBe(true);
+    expect(existsSync(join(tb.rootfs, 'tmp', 'marker'))).toBe(false);
+
+    await startContainer({ root: tb.stateRoot, id });
+    expect(await eventually(() => existsSync(join(tb.rootfs, 'tmp', 'marker')))).toBe(true);
+    expect(containerState({ root: tb.stateRoot, id }).status).toBe('running');
+    await expect(startContainer({ root: tb.stateRoot, id })).rejects.toMatchObject({
+      code: OciErrorCode.BadState,
+    });
+
+    killContainer({ root: tb.stateRoot, id, signal: 'KILL' });
+    expect(
+      await eventually(() => containerState({ root: tb.stateRoot, id }).status === 'stopped'),
+    ).toBe(true);
+    expect(containerState({ root: tb.stateRoot, id }).pid).toBe(0);
+  });
+
+  it('puts the init in cgroups with the memory limit and removes them on delete', async () => {
+    tb.writeConfig(['sleep', '100'], (s) => {
+      s.linux = {
+        ...s.linux,
+        resources: { ...s.linux?.resources, memory: { limit: 50 * 1024 * 1024 } },
+      };
+    });
+    const created = await createContainer({ root: tb.stateRoot, id, bundle: tb.bundle });
+    const { cgroupPaths } = stored();
+    const memoryDir = cgroupPaths.find(
+      (p) => existsSync(join(p, 'memory.limit_in_bytes')) || existsSync(join(p, 'memory.max')),
+    );
+    expect(memoryDir).toBeDefined();
+    const limitFile = existsSync(join(memoryDir as string, 'memory.max'))
+      ? 'memory.max'
+      : 'memory.limit_in_bytes';
+    expect(readFileSync(join(memoryDir as string, limitFile), 'utf8').trim()).toBe(
+      String(50 * 1024 * 1024),
+    );
+    for (const dir of cgroupPaths) {
+      expect(readFileSync(join(dir, 'cgroup.procs'), 'utf8').split('\n')).toContain(
+        String(created.pid),
+      );
+    }
+
+    await deleteContainer({ root: tb.stateRoot, id });
+    expect(alive(created.pid)).toBe(false);
+    for (const dir of cgroupPaths) expect(existsSync(dir)).toBe(false);
+    expect(existsSync(join(tb.stateRoot, id))).toBe(false);
+  });
+
+  it('delete of a running container needs --force; with it, everything goes', async () => {
+    tb.writeConfig(['sleep', '100']);
+    const created = await createContainer({ root: tb.stateRoot, id, bundle: tb.bundle });
+    await startContainer({ root: tb.stateRoot, id });
+
+    await expect(deleteContainer({ root: tb.stateRoot, id })).rejects.toMatchObject({
+      code: OciErrorCode.BadState,
+    });
+    expect(alive(created.pid)).toBe(true);
+    await deleteContainer({ root: tb.stateRoot, id, force: true });
+    expect(alive(created.pid)).toBe(false);
+    expect(() => containerState({ root: tb.stateRoot, id })).toThrow(
+      expect.objectContaining({ code: OciErrorCode.NotFound }),
+    );
+  });
+
+  it('kill is refused once stopped, except with --all; a stopped container deletes without force', async () => {
+    tb.writeConfig(['true']);
+    await createContainer({ root: tb.stateRoot, id, bundle: tb.bundle });
+    await startContainer({ root: tb.stateRoot, id });
+    expect(
+      await eventually(() => containerState({ root: tb.stateRoot, id }).status === 'stopped'),
+    ).toBe(true);
+
+    expect(() => killContainer({ root: tb.stateRoot, id, signal: 'TERM' })).toThrow(
+      expect.objectContaining({ code: OciErrorCode.BadState }),
+    );
+    expect(() =>
+      killContainer({ root: tb.stateRoot, id, signal: 'TERM', all: true }),
+    ).not.toThrow();
+    await deleteContainer({ root: tb.stateRoot, id });
+  });
+
+  it('SIGKILL stops a created container, which then deletes', async () => {
+    tb.writeConfig(['sleep', '100']);
+    const created = await createContainer({ root: tb.stateRoot, id, bundle: tb.bundle });
+    killContainer({ root: tb.stateRoot, id, signal: 9 });
+    expect(await eventually(() => !alive(created.pid))).toBe(true);
+    expect(containerState({ root: tb.stateRoot, id }).status).toBe('stopped');
+    await deleteContainer({ root: tb.stateRoot, id });
+  });
+
+  it('delete of a created container kills its init without starting it', async () => {
+    tb.writeConfig(['sh', '-c', 'echo started > /tmp/marker']);
+    const created = await createContainer({ root: tb.stateRoot, id, bundle: tb.bundle });
+    await deleteContainer({ root: tb.stateRoot, id });
+    expect(alive(created.pid)).toBe(false);
+    expect(existsSync(join(tb.rootfs, 'tmp', 'marker'))).toBe(false);
+  });
+
+  it('a second create with the same id is refused', async () => {
+    tb.writeConfig(['sleep', '100']);
+    await createContainer({ root: tb.stateRoot, id, bundle: tb.bundle });
+    await expect(
+      createContainer({ root: tb.stateRoot, id, bundle: tb.bundle }),
+    ).rejects.toMatchObject({ code: OciErrorCode.Exists });
+  });
+
+  it('hooks get the state JSON on stdin at each point of the lifecycle', async () => {
+    const out = (name: string) => join(tb.dir, `${name}.json`);
+    const hook = (name: string) => ({
+      path: '/bin/sh',
+      args: ['sh', '-c', `cat > ${out(name)}`],
+      timeout: 5,
+    });
+    tb.writeConfig(['true'], (s) => {
+      s.hooks = {
+        prestart: [hook('prestart')],
+        createRuntime: [hook('createRuntime')],
+        poststart: [hook('poststart')],
+        poststop: [hook('poststop')],
+      };
+    });
+    const created = await createContainer({ root: tb.stateRoot, id, bundle: tb.bundle });
+    const read = (name: string) =>
+      JSON.parse(readFileSync(out(name), 'utf8')) as { status: string; pid: number; id: string };
+
+    expect(read('prestart')).toMatchObject({ status: 'creating', pid: created.pid, id });
+    expect(read('createRuntime')).toMatchObject({ status: 'creating', pid: created.pid });
+    await startContainer({ root: tb.stateRoot, id });
+    expect(read('poststart')).toMatchObject({ status: 'running', pid: created.pid });
+    await eventually(() => containerState({ root: tb.stateRoot, id }).status === 'stopped');
+    await deleteContainer({ root: tb.stateRoot, id });
+    expect(read('poststop')).toMatchObject({ status: 'stopped', id });
+  });
+
+  it('a failing prestart hook fails create and undoes it', async () => {
+    tb.writeConfig(['sleep', '100'], (s) => {
+      s.hooks = { prestart: [{ path: '/bin/sh', args: ['sh', '-c', 'echo no way >&2; exit 3'] }] };
+    });
+    const err = await createContainer({ root: tb.stateRoot, id, bundle: tb.bundle }).catch(
+      (e: unknown) => e,
+    );
+    expect(err).toMatchObject({ code: OciErrorCode.HookFailed });
+    expect(String((err as Error).cause)).toContain('exited with status 3: no way');
+    expect(existsSync(join(tb.stateRoot, id))).toBe(false);
+  });
+
+  it('a hook past its timeout is killed and fails create', async () => {
+    tb.writeConfig(['sleep', '100'], (s) => {
+      s.hooks = { createRuntime: [{ path: '/bin/sleep', args: ['sleep', '30'], timeout: 1 }] };
+    });
+    const started = Date.now();
+    await expect(
+      createContainer({ root: tb.stateRoot, id, bundle: tb.bundle }),
+    ).rejects.toMatchObject({ code: OciErrorCode.HookFailed });
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it('run passes the exit status through and cleans up', async () => {
+    tb.writeConfig(['sh', '-c', 'hostname; exit 7']);
+    const outFile = join(tb.dir, 'out');
+    const fd = openSync(outFile, 'w');
+    try {
+      const status = await runContainer({
+        root: tb.stateRoot,
+        id,
+        bundle: tb.bundle,
+        stdio: [0, fd, fd],
+      });
+      expect(status).toBe(7);
+    } finally {
+      closeSync(fd);
+    }
+    expect(readFileSync(outFile, 'utf8')).toBe('oci-test\n');
+    expect(existsSync(join(tb.stateRoot, id))).toBe(false);
+  });
+});
