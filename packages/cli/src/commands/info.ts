@@ -38,10 +38,12 @@ const info: CommandModule = {
       `Cgroups: ${report.cgroups.mode}`,
     ];
     for (const [name, c] of Object.entries(report.cgroups.controllers)) {
-      const where = c.version === 0 ? 'not available' : `v${c.version}  ${c.mountPoint}`;
-      lines.push(
-        `  ${name.padEnd(8)} ${where}${c.delegatable ? '' : c.version ? '  (not delegatable)' : ''}`,
-      );
+      if (c.version === 0) {
+        lines.push(`  ${name.padEnd(8)} not available`);
+        continue;
+      }
+      const use = c.delegatable ? 'iza can use it' : 'iza cannot use it (not writable)';
+      lines.push(`  ${name.padEnd(8)} v${c.version}  ${c.mountPoint.padEnd(24)} ${use}`);
     }
     const ns = Object.entries(report.namespaces);
     lines.push(
