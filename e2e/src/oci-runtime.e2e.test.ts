@@ -1,0 +1,142 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { execa } from 'execa';
+
+import { fixture } from './harness/suite-state.js';
+
+// iza-runtime driven by the real callers: podman (through conmon) and containerd's ctr (through
+// the runc v2 shim), each with its own temp state so nothing of the machine's is touched.
+// seccomp=unconfined: iza-runtime refuses seccomp profiles (see packages/oci-runtime README).
+// The ulimits: podman's default nofile/nproc exceed this host's hard limits (HOST.md).
+
+const RUNTIME = resolve(import.meta.dirname, '..', '..', 'iza-runtime');
+const tmp = mkdtempSync(join(tmpdir(), 'iza-e2e-oci-'));
+const conf = join(tmp, 'containers.conf');
+const image = () => fixture('minimal:latest').ref;
+
+function podman(args: string[]) {
+  const base = ['--root', join(tmp, 'root'), '--runroot', join(tmp, 'runroot')];
+  const flags = ['--cgroup-manager', 'cgroupfs', '--events-backend', 'file', '--runtime', RUNTIME];
+  return execa('podman', [...base, ...flags, ...args], {
+    reject: false,
+    env: { CONTAINERS_CONF: conf },
+    timeout: 120_000,
+  });
+}
+
+const run = (args: string[]) =>
+  podman(['run', '--rm', '--network', 'none', '--security-opt', 'seccomp=unconfined', ...args]);
+
+describe('iza-runtime under podman', () => {
+  beforeAll(async () => {
+    writeFileSync(
+      conf,
+      '[containers]\ndefault_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]\n',
+    );
+    const pull = await podman(['pull', '--tls-verify=false', image()]);
+    expect(pull.exitCode).toBe(0);
+  });
+
+  afterAll(async () => {
+    await podman(['rm', '--all', '--force']);
+    await podman(['system', 'reset', '--force']);
+    rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('prints the output of echo', async () => {
+    expect(await run([image(), 'echo', 'hello', 'oci'])).toMatchObject({
+      exitCode: 0,
+      stdout: 'hello oci',
+    });
+  });
+
+  it('passes the exit code through', async () => {
+    expect((await run([image(), 'sh', '-c', 'exit 42'])).exitCode).toBe(42);
+  });
+
+  it('sets the hostname', async () => {
+    expect((await run(['--hostname', 'oci-box', image(), 'hostname'])).stdout).toBe('oci-box');
+  });
+
+  it('shows only lo in ip addr', async () => {
+    const { stdout } = await run([image(), 'ip', '-o', 'link']);
+    const links = stdout.split('\n').map((l) => l.split(':')[1]?.trim());
+    expect(links).toEqual(['lo']);
+  });
+
+  it('shows only the container processes in ps', async () => {
+    const { stdout } = await run([image(), 'ps', '-o', 'pid,comm']);
+    expect(
+      stdout
+        .split('\n')
+        .slice(1)
+        .map((l) => l.trim()),
+    ).toEqual(['1 ps']);
+  });
+
+  it('exits 137 when --memory 50m is exceeded (OOM kill)', async () => {
+    const dd = ['dd', 'if=/dev/zero', 'of=/dev/null', 'bs=100M', 'count=1'];
+    expect((await run(['--memory', '50m', image(), ...dd])).exitCode).toBe(137);
+  });
+
+  it('refuses the default seccomp profile with a message naming the field', async () => {
+    const result = await podman(['run', '--rm', '--network', 'none', image(), 'true']);
+    expect(result.exitCode).not.toBe(0);
+    expect(result.stderr).toContain('linux.seccomp: not supported yet');
+  });
+});
+
+describe('iza-runtime under containerd (ctr)', () => {
+  const dir = join(tmp, 'containerd');
+  const sock = join(dir, 'containerd.sock');
+  let containerd: ChildProcess | undefined;
+  const ctr = (args: string[]) =>
+    execa('ctr', ['-a', sock, ...args], { reject: false, timeout: 120_000 });
+
+  beforeAll(async () => {
+    const config = join(dir, 'config.toml');
+    rmSync(dir, { recursive: true, force: true });
+    await execa('mkdir', ['-p', dir]);
+    writeFileSync(
+      config,
+      [
+        'version = 2',
+        `root = "${dir}/root"`,
+        `state = "${dir}/state"`,
+        'disabled_plugins = ["io.containerd.grpc.v1.cri"]',
+        '[grpc]',
+        `  address = "${sock}"`,
+        '',
+      ].join('\n'),
+    );
+    containerd = spawn('containerd', ['--config', config], { stdio: 'ignore' });
+    for (let i = 0; i < 200 && !existsSync(sock); i++) await new Promise((r) => setTimeout(r, 50));
+    const pull = await ctr(['images', 'pull', '--plain-http', image()]);
+    expect(pull.exitCode).toBe(0);
+  });
+
+  afterAll(async () => {
+    if (containerd?.pid !== undefined) process.kill(containerd.pid, 'SIGTERM');
+    await new Promise((r) => setTimeout(r, 500));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('runs a container with --runc-binary iza-runtime', async () => {
+    const result = await ctr([
+      'run',
+      '--rm',
+      '--runc-binary',
+      RUNTIME,
+      image(),
+      'ctr-oci-1',
+      'sh',
+      '-c',
+      'echo from ctr; exit 3',
+    ]);
+    expect(result).toMatchObject({ stdout: 'from ctr', exitCode: 3 });
+  });
+});
