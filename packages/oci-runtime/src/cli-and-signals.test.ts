@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 
-import { cgroupPlacement, OciErrorCode, parseSignal } from '@iza/oci-runtime';
+import { cgroupPlacement, OciErrorCode, parseSignal } from './index.js';
 
 import { parseArgv } from './cli/argv.js';
 

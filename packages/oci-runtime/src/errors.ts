@@ -18,8 +18,6 @@ export const OciErrorCode = {
   InvalidSignal: 'ERR_IZA_OCI_INVALID_SIGNAL',
   /** A lifecycle hook failed, timed out or could not be run. */
   HookFailed: 'ERR_IZA_OCI_HOOK_FAILED',
-  /** The console socket could not be reached or the pty not sent. */
-  ConsoleSocket: 'ERR_IZA_OCI_CONSOLE_SOCKET',
   /** Command line usage: unknown command or flag, missing argument. */
   Usage: 'ERR_IZA_OCI_USAGE',
 } as const;

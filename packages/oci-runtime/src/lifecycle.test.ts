@@ -11,8 +11,8 @@ import {
   OciErrorCode,
   runContainer,
   startContainer,
-} from '@iza/oci-runtime';
-import type { StoredState } from '@iza/oci-runtime';
+} from './index.js';
+import type { StoredState } from './index.js';
 
 import { eventually, makeTestBundle, type TestBundle } from './test-support/bundle.js';
 

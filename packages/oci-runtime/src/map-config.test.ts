@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 
-import { mapOciConfig, OciErrorCode } from '@iza/oci-runtime';
-import type { OciSpec } from '@iza/oci-runtime';
+import { mapOciConfig, OciErrorCode } from './index.js';
+import type { OciSpec } from './index.js';
 
 /** A config shaped like the one podman 4.3 sends (captured on this project's host). */
 function podmanLike(): OciSpec {
