@@ -157,11 +157,12 @@ function report(results) {
     fmt(p.median, 2),
     fmt(p.min, 2),
     ratio(p.median, podman(p.image)?.median),
+    ratio(p.min, podman(p.image)?.min),
     fmt(p.peakRssMB, 0),
     fmt(p.treeRssMB, 0),
     p.blobGets,
   ]);
-  const head = ['image', 'tool', 'runs', 'median s', 'min s', 'vs podman'];
+  const head = ['image', 'tool', 'runs', 'median s', 'min s', 'vs podman', 'min vs min'];
   const out = [
     `## Cold pull (${results.iza}; ${results.machine})`,
     '',
