@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 
 import { wrapError } from '@iza/errors';
-import type { ImageStore } from '@iza/layers';
+import type { ImageRecord, ImageStore } from '@iza/layers';
 import type { RegistryClient, ImageReference, Platform } from '@iza/registry';
 
 /** Progress of one pull, as typed events; the CLI renders them (bars on a TTY, lines otherwise). */
@@ -55,8 +55,20 @@ export async function pullImage(
     ? `${ref.familiarName}:${ref.tag}`
     : `${ref.familiarName}@${ref.digest}`;
 
-  const resolved = await client.resolve(ref, withDefined({ platform: options.platform }));
   const current = store.listImages().find((r) => r.name === name);
+  const upToDate = current && (await isUpToDate(client, ref, current, options.platform));
+  if (current && upToDate) {
+    return {
+      name,
+      familiarName,
+      digest: current.indexDigest ?? current.manifestDigest,
+      manifestDigest: current.manifestDigest,
+      configDigest: current.configDigest,
+      status: 'up-to-date',
+    };
+  }
+
+  const resolved = await client.resolve(ref, withDefined({ platform: options.platform }));
   const diffIds = resolved.config.rootfs?.diff_ids ?? [];
   const layers = resolved.layers;
   emit({
@@ -121,6 +133,25 @@ export async function pullImage(
     configDigest: resolved.configDigest,
     status: 'downloaded',
   };
+}
+
+/**
+ * Whether the image stored under `ref`'s name is what the registry serves now, asked the cheap
+ * way: a digest reference is content-addressed (nothing to ask), a tag costs one manifest HEAD
+ * (which Docker Hub does not count against pull limits). Not used when a platform is asked for,
+ * since the stored image may be another platform of the same index.
+ */
+async function isUpToDate(
+  client: RegistryClient,
+  ref: ImageReference,
+  current: ImageRecord,
+  platform: Platform | undefined,
+): Promise<boolean> {
+  if (platform) return false;
+  const stored = current.indexDigest ?? current.manifestDigest;
+  if (ref.digest) return ref.digest === stored || ref.digest === current.manifestDigest;
+  const head = await client.headManifest(ref).catch(() => undefined);
+  return head?.digest === stored;
 }
 
 /** Runs `fn` over `items` with at most `limit` in flight; the first failure rejects. */

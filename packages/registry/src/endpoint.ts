@@ -92,7 +92,13 @@ export class RegistryEndpoint {
       };
       const url = `${this.base}/v2/${req.path}`;
       const ex = await sendWithRetry(
-        { url, method: req.method, headers, signal: req.signal },
+        {
+          url,
+          method: req.method,
+          headers,
+          signal: req.signal,
+          ...(req.subject.blob !== undefined && req.method === 'GET' ? { streaming: true } : {}),
+        },
         this.#o.ctx,
         this.#o.retry,
       );

@@ -5,6 +5,11 @@ export interface RegistryFetchInit {
   /** Always `manual`: iza follows redirects itself to keep Authorization on the registry host. */
   redirect: 'manual';
   signal: AbortSignal;
+  /**
+   * Set for blob downloads: the body can be gigabytes and is consumed as a stream, so the
+   * fetch must read the socket only as fast as the body is consumed (backpressure).
+   */
+  streaming?: true;
 }
 
 /** What iza reads from a response: a subset of WHATWG `Response`. */
@@ -23,8 +28,24 @@ export type RegistryFetch = (
   init: RegistryFetchInit,
 ) => Promise<RegistryFetchResponse>;
 
-/** minipass-fetch, imported on first use so that importing this package stays cheap. */
+/**
+ * minipass-fetch, imported on first use so that importing this package stays cheap; blob
+ * downloads go through Node's own fetch instead. minipass-fetch writes every response chunk
+ * into the body stream without waiting for the reader (its `res.on('data', c => body.write(c))`
+ * ignores backpressure), so a blob arriving faster than iza can unpack it piled up in memory:
+ * peak RSS grew with the layer size (276 MB for a 95 MB layer). Node's fetch reads the socket
+ * as its body stream is consumed.
+ */
 export const defaultFetch: RegistryFetch = async (url, init) => {
+  if (init.streaming) {
+    const { method, headers, redirect, signal } = init;
+    return globalThis.fetch(url, {
+      method,
+      headers,
+      redirect,
+      signal,
+    }) as Promise<RegistryFetchResponse>;
+  }
   const { default: fetch } = await import('minipass-fetch');
   const res = await fetch(url, { ...init, compress: false });
   // Aborting a request emits 'error' on the body; without a listener Minipass would throw.

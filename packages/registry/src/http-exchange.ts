@@ -9,6 +9,8 @@ export interface HttpRequest {
   method: 'GET' | 'HEAD';
   headers: Record<string, string>;
   signal?: AbortSignal | undefined;
+  /** The body may be large (a blob) and is read as a stream, at the reader's pace. */
+  streaming?: boolean;
 }
 
 /** A response whose body is read chunk by chunk with an idle timeout, or discarded. */
@@ -151,6 +153,7 @@ async function sendOnce(req: HttpRequest, ctx: HttpContext): Promise<Exchange> {
       headers: req.headers,
       redirect: 'manual',
       signal: controller.signal,
+      ...(req.streaming ? { streaming: true as const } : {}),
     });
   } catch (err) {
     throw fail(err);
