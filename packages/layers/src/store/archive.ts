@@ -1,3 +1,4 @@
+import type * as TarModule from 'tar';
 import { randomBytes } from 'node:crypto';
 import {
   copyFileSync,
@@ -13,7 +14,6 @@ import { join } from 'node:path';
 
 import { IzaError } from '@iza/errors';
 import { isSystemError } from '@iza/ns-native';
-import { create as tarCreate, extract as tarExtract } from 'tar';
 
 import { LayersErrorCode, noSpace } from '../errors.js';
 import { digestHex } from './digest.js';
@@ -72,6 +72,7 @@ export async function exportArchive(
   const tmpOut = `${outPath}.iza-${randomBytes(6).toString('hex')}`;
   try {
     await stageLayout(paths, locks, refs, staging, options.repoTagFor ?? familiarRepoTag);
+    const { create: tarCreate } = await loadTar();
     await tarCreate({ file: tmpOut, cwd: staging, portable: true, noMtime: false }, [
       'oci-layout',
       'index.json',
@@ -160,6 +161,7 @@ export async function importArchive(
   mkdirSync(staging);
   try {
     // The archive holds only plain files (an OCI layout), which node-tar extracts safely.
+    const { extract: tarExtract } = await loadTar();
     await tarExtract({ file: archive, cwd: staging, strict: true, filter: isLayoutPath });
     const index = readJson<OciIndex>(join(staging, 'index.json'));
     const names: string[] = [];
@@ -227,4 +229,12 @@ function badArchive(why: string, cause?: unknown): IzaError {
     hint: 'iza loads OCI archives (iza save, skopeo copy … oci-archive:FILE)',
     ...(cause === undefined ? {} : { cause }),
   });
+}
+
+/**
+ * node-tar, loaded when an archive is written or read: it is a large module, and every `iza run`
+ * imports this package without ever touching an archive.
+ */
+function loadTar(): Promise<typeof TarModule> {
+  return import('tar');
 }
