@@ -1,7 +1,8 @@
 // Bundles the built CLI (dist/bin/iza.js and everything it imports, workspace packages and
-// yargs included) into one file, dist/bundle/iza.js. Node spends most of
+// yargs included) into dist/bundle/: the entry iza.js and chunks per command, loaded on demand. Node spends most of
 // a short command's life resolving and parsing hundreds of small ES modules; a bundle of a few
-// files starts about twice as fast (README "Start-up"). The native addon is copied beside it.
+// files starts about twice as fast (README "Start-up"). The native addon is copied beside the
+// chunk that loads it.
 import { build } from 'esbuild';
 import { copyFileSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -18,6 +19,9 @@ await build({
   outdir,
   bundle: true,
   format: 'esm',
+  splitting: true,
+  entryNames: '[name]',
+  chunkNames: 'chunks/[name]-[hash]',
   platform: 'node',
   target: 'node20',
   external: ['*.node'],
@@ -29,6 +33,9 @@ await build({
   logLevel: 'warning',
 });
 
-// The addon, found by @iza/ns-native's loader beside the module that loads it.
+// The addon, found by @iza/ns-native's loader beside the module that loads it (a chunk).
 const nativeRoot = dirname(createRequire(import.meta.url).resolve('@iza/ns-native/package.json'));
-copyFileSync(join(nativeRoot, 'native', 'build', 'Release', 'iza_ns.node'), join(outdir, 'iza_ns.node'));
+copyFileSync(
+  join(nativeRoot, 'native', 'build', 'Release', 'iza_ns.node'),
+  join(outdir, 'chunks', 'iza_ns.node'),
+);
