@@ -44,7 +44,8 @@ uninstall: ## Remove what `make install` installed
 lint: node_modules/.modules.yaml ## Lint (includes the package-boundary rule) and format check
 	$(NX) run-many -t lint
 
-test: node_modules/.modules.yaml ## Basic tests: lint, typecheck and unit tests of every package
+test: node_modules/.modules.yaml ## Basic tests: format, lint, typecheck and unit tests of every package
+	pnpm run format:check
 	$(NX) run-many -t lint typecheck test
 
 test-pull: build ## Image download tests (e2e)
@@ -62,7 +63,8 @@ test-memory: build ## Resource limit tests (e2e)
 e2e: build ## The whole end-to-end suite
 	$(NX) run-many -t e2e
 
-test-full: ## Everything CI runs: lint, typecheck, unit tests, the e2e suite, then cgroup v2 in a VM
+test-full: ## Everything CI runs: format, lint, typecheck, unit tests, the e2e suite, cgroup v2 in a VM
+	pnpm run format:check
 	$(NX) run-many -t lint typecheck test
 	$(NX) run-many -t e2e
 	$(NX) run-many -t e2e-cgroup-v2

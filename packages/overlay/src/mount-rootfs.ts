@@ -86,9 +86,13 @@ export async function mountRootfs(options: MountRootfsOptions): Promise<Rootfs> 
       if (attempt.ok) return makeRootfs(attempt.result.path, 'overlay', containerDir);
 
       if (options.driver === 'overlay') {
-        throw new IzaError(OverlayErrorCode.MountFailed, `overlayfs is not usable: ${attempt.reason}`, {
-          hint: 'use the copy driver, or load the overlay module (modprobe overlay)',
-        });
+        throw new IzaError(
+          OverlayErrorCode.MountFailed,
+          `overlayfs is not usable: ${attempt.reason}`,
+          {
+            hint: 'use the copy driver, or load the overlay module (modprobe overlay)',
+          },
+        );
       }
       options.onWarning?.(COPY_FALLBACK_WARNING);
     }

@@ -16,8 +16,7 @@ const READONLY_SETS = [HARDENED_OPTIONS, []];
 const accepted = new Map<boolean, string[]>();
 
 export type OverlayAttempt =
-  | { ok: true; result: OverlayMountResult }
-  | { ok: false; reason: string };
+  { ok: true; result: OverlayMountResult } | { ok: false; reason: string };
 
 /**
  * Mounts the overlay with the best option set this kernel accepts, remembering it for the rest

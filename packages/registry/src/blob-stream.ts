@@ -52,7 +52,10 @@ export async function openBlobStream(
   const hash = verify ? hasherFor(digest) : undefined;
   if (offset > 0 && hash) await hashPrefix(hash, options.prefix, offset, size);
   if (offset > 0 && !hash && (!Number.isSafeInteger(offset) || offset > size)) {
-    throw registryError(RegistryErrorCode.InvalidArgument, 'resuming a blob needs an offset within its size');
+    throw registryError(
+      RegistryErrorCode.InvalidArgument,
+      'resuming a blob needs an offset within its size',
+    );
   }
 
   const request = (position: number): Promise<Exchange> =>
