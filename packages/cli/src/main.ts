@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 
 import { findCommand, nextPositional } from './argv-split.js';
 import { commandTable } from './command.js';
-import type { CommandModule, WrapHandler } from './command.js';
+import type { CommandContext, CommandModule, WrapHandler } from './command.js';
 import {
   addGlobalOptions,
   globalOptionSpecs,
@@ -45,6 +45,15 @@ export async function main(argv: string[], io = defaultIo()): Promise<number> {
     }
   }
 
+  const contextOf = (parsed: Record<string, unknown>): CommandContext => ({
+    globals: globalOptionsOf(parsed),
+    rest,
+    stdout: io.stdout,
+    stderr: io.stderr,
+    env: io.env,
+    version: version(),
+  });
+
   if (mod?.fast) {
     // `iza run` is start-up time: plain arguments skip yargs (about a third of a run's time).
     const args = [...own.slice(0, commandIndex), ...own.slice(commandIndex + 1)];
@@ -53,14 +62,7 @@ export async function main(argv: string[], io = defaultIo()): Promise<number> {
     if (parsed && positionals?.length === mod.fast.positionals.length) {
       mod.fast.positionals.forEach((p, i) => (parsed[p] = positionals[i]));
       try {
-        return await mod.handler(parsed, {
-          globals: globalOptionsOf(parsed),
-          rest,
-          stdout: io.stdout,
-          stderr: io.stderr,
-          env: io.env,
-          version: version(),
-        });
+        return await mod.handler(parsed, contextOf(parsed));
       } catch (err) {
         printError(io.stderr, err);
         return name === 'run' ? EXIT_USAGE : 1;
@@ -87,14 +89,7 @@ export async function main(argv: string[], io = defaultIo()): Promise<number> {
 
   if (mod) {
     const wrap: WrapHandler = (handler) => async (parsed) => {
-      exitCode = await handler(parsed, {
-        globals: globalOptionsOf(parsed),
-        rest,
-        stdout: io.stdout,
-        stderr: io.stderr,
-        env: io.env,
-        version: version(),
-      });
+      exitCode = await handler(parsed, contextOf(parsed));
     };
     parser = parser.command(
       mod.command.replace(/^\S+/, '$0'),

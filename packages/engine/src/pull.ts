@@ -57,16 +57,18 @@ export async function pullImage(
 
   const current = store.listImages().find((r) => r.name === name);
   const upToDate = current && (await isUpToDate(client, ref, current, options.platform));
-  if (current && upToDate) {
-    return {
-      name,
-      familiarName,
-      digest: current.indexDigest ?? current.manifestDigest,
-      manifestDigest: current.manifestDigest,
-      configDigest: current.configDigest,
-      status: 'up-to-date',
-    };
-  }
+  const result = (
+    status: PullResult['status'],
+    r: { indexDigest?: string | undefined; manifestDigest: string; configDigest: string },
+  ): PullResult => ({
+    name,
+    familiarName,
+    digest: r.indexDigest ?? r.manifestDigest,
+    manifestDigest: r.manifestDigest,
+    configDigest: r.configDigest,
+    status,
+  });
+  if (current && upToDate) return result('up-to-date', current);
 
   const resolved = await client.resolve(ref, withDefined({ platform: options.platform }));
   const diffIds = resolved.config.rootfs?.diff_ids ?? [];
@@ -80,14 +82,7 @@ export async function pullImage(
 
   if (current && current.manifestDigest === resolved.manifestDigest) {
     for (const l of layers) emit({ type: 'layer-cached', digest: l.digest });
-    return {
-      name,
-      familiarName,
-      digest: resolved.indexDigest ?? resolved.manifestDigest,
-      manifestDigest: resolved.manifestDigest,
-      configDigest: resolved.configDigest,
-      status: 'up-to-date',
-    };
+    return result('up-to-date', resolved);
   }
 
   await mapBounded(layers, options.concurrency ?? 3, async (descriptor, i) => {
@@ -125,14 +120,7 @@ export async function pullImage(
     ...withDefined({ indexBytes: resolved.indexBytes }),
   });
 
-  return {
-    name,
-    familiarName,
-    digest: resolved.indexDigest ?? resolved.manifestDigest,
-    manifestDigest: resolved.manifestDigest,
-    configDigest: resolved.configDigest,
-    status: 'downloaded',
-  };
+  return result('downloaded', resolved);
 }
 
 /**
