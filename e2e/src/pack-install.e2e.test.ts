@@ -67,9 +67,21 @@ try {
     expected: /^\[\]$/,
   },
   '@iza/engine': {
-    script: `import * as engine from '@iza/engine';
-console.log(typeof engine.createEngine);`,
-    expected: /^function$/,
+    script: `import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createEngine } from '@iza/engine';
+const root = mkdtempSync(join(tmpdir(), 'iza-pack-engine-'));
+const engine = createEngine({ root, dockerConfigPath: join(root, 'config.json'), hostEnv: {} });
+console.log('images: ' + (await engine.listImages()).length);
+rmSync(root, { recursive: true, force: true });`,
+    expected: /^images: 0$/,
+  },
+  '@iza/oci-runtime': {
+    script: `import { defaultSpec, parseSignal } from '@iza/oci-runtime';
+const spec = defaultSpec({ rootless: false });
+console.log(spec.ociVersion + ' ' + spec.process.args.join(' ') + ' ' + parseSignal('KILL'));`,
+    expected: /^1\.\d+\.\d+ sh 9$/,
   },
   '@iza/cli': {
     // `--` matters: without it npx takes --version for itself and prints npm's version.

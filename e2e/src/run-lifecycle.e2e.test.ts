@@ -3,7 +3,7 @@ import { execa } from 'execa';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { cgroupsUnder } from './harness/cgroups.js';
+import { cgroupsUnder, newCgroups } from './harness/cgroups.js';
 import { lines } from './harness/cli-output.js';
 import { iza, izaBin } from './harness/iza.js';
 import { makeIzaRoot, removeIzaRoot } from './harness/iza-root.js';
@@ -28,7 +28,7 @@ beforeAll(async () => {
 
 afterEach(() => {
   expect(mountsUnder(root)).toEqual([]);
-  expect(cgroupsUnder()).toEqual(cgroupsBefore);
+  expect(newCgroups(cgroupsBefore)).toEqual([]);
 });
 
 afterAll(async () => {
@@ -100,7 +100,7 @@ describe('iza killed with SIGKILL', () => {
     expect(await iza(['images', '-q'], { root })).toMatchObject({ exitCode: 0 });
     expect(readdirSync(containers)).toEqual([]);
     expect(mountsUnder(root)).toEqual([]);
-    expect(cgroupsUnder()).toEqual(cgroupsBefore);
+    expect(newCgroups(cgroupsBefore)).toEqual([]);
   });
 });
 

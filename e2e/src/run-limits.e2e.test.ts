@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { cgroupsUnder } from './harness/cgroups.js';
+import { cgroupsUnder, newCgroups } from './harness/cgroups.js';
 import { lines } from './harness/cli-output.js';
 import { iza } from './harness/iza.js';
 import { makeIzaRoot, removeIzaRoot } from './harness/iza-root.js';
@@ -21,7 +21,7 @@ describe('iza run resource limits and modes', () => {
 
   afterEach(() => {
     expect(mountsUnder(root)).toEqual([]);
-    expect(cgroupsUnder()).toEqual(cgroupsBefore);
+    expect(newCgroups(cgroupsBefore)).toEqual([]);
   });
 
   afterAll(async () => {

@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cgroupsUnder } from './harness/cgroups.js';
+import { cgroupsUnder, newCgroups } from './harness/cgroups.js';
 import { failureReport, lines } from './harness/cli-output.js';
 import { iza, type IzaOptions } from './harness/iza.js';
 import { makeIzaRoot, removeIzaRoot } from './harness/iza-root.js';
@@ -36,7 +36,7 @@ describe.each(['overlay', 'copy'] as const)('iza run --storage-driver %s', (driv
 
   afterEach(() => {
     expect(mountsUnder(root)).toEqual([]);
-    expect(cgroupsUnder()).toEqual(cgroupsBefore);
+    expect(newCgroups(cgroupsBefore)).toEqual([]);
     expect(processesRootedUnder(root)).toEqual([]);
   });
 

@@ -66,3 +66,11 @@ export function cgroupsUnder(match = /iza/i): string[] {
   for (const own of ownCgroupDirs()) walk(own.dir, match, 4, out);
   return out.sort();
 }
+
+/**
+ * The iza cgroups present now that were not in `before`: what a run left behind. (iza removes its
+ * own empty `iza` directories when the last container leaves, so the list may also shrink.)
+ */
+export function newCgroups(before: readonly string[]): string[] {
+  return cgroupsUnder().filter((c) => !before.includes(c));
+}
