@@ -96,11 +96,12 @@ console.log(out.includes(version) ? 'iza version ' + version : 'unexpected: ' + 
 
 /**
  * The environment of a user in their own project: without the npm_config_* and pnpm variables
- * that `pnpm run` adds for this workspace (npm warns about pnpm's own keys).
+ * that `pnpm run` adds for this workspace (npm warns about pnpm's own keys), and without the
+ * FORCE_COLOR nx sets for its tasks (console.log would colour numbers).
  */
 function userEnv(): NodeJS.ProcessEnv {
   return Object.fromEntries(
-    Object.entries(process.env).filter(([k]) => !/^(npm_|pnpm_|PNPM_)/i.test(k)),
+    Object.entries(process.env).filter(([k]) => !/^(npm_|pnpm_|PNPM_|FORCE_COLOR$)/i.test(k)),
   );
 }
 
