@@ -15,7 +15,7 @@ packages=(
   build-essential python3 clang-format
   docker-registry skopeo umoci busybox-static debootstrap apache2-utils openssl
   attr libcap2-bin tmux util-linux iproute2 procps tini zstd
-  qemu-system-x86 cpio
+  qemu-system-x86 cpio xz-utils
   podman conmon containerd runc
 )
 if [[ " $* " == *" --bench "* ]]; then
