@@ -3,7 +3,7 @@
 
 SHELL := /bin/bash
 PNPM_VERSION := 10.34.9
-NX := NX_NO_CLOUD=true NX_DAEMON=false pnpm nx
+NX := NX_NO_CLOUD=true NX_DAEMON=false pnpm nx --output-style=static
 PREFIX ?= /usr/local
 IZA_ROOT ?= /var/lib/iza
 
