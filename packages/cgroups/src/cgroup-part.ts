@@ -3,7 +3,7 @@ import { IzaError } from '@iza/errors';
 import type { CgroupFs } from './cgroup-fs.js';
 import { hasCode } from './cgroup-fs.js';
 import { CgroupErrorCode } from './errors.js';
-import type { LimitWrite } from './v2/limits-v2.js';
+import type { LimitWrite } from './limit-write.js';
 
 /** One directory of a container's cgroup: a v1 hierarchy's leaf or the v2 leaf. */
 export interface CgroupPart {

@@ -1,7 +1,8 @@
 import { IzaError } from '@iza/errors';
 import { CgroupErrorCode } from '../errors.js';
 import type { LinuxResources } from '../resources.js';
-import type { LimitWrite } from '../v2/limits-v2.js';
+import { cpusetAndPidsWrites } from '../limit-write.js';
+import type { LimitWrite } from '../limit-write.js';
 
 /**
  * The cgroup v1 files and values for `resources` (SPECS §4; cgroup-v1/memory.rst): the memory
@@ -11,7 +12,7 @@ import type { LimitWrite } from '../v2/limits-v2.js';
 export function v1LimitWrites(resources: LinuxResources, controllers: string[]): LimitWrite[] {
   const writes: LimitWrite[] = [];
   const has = (c: string) => controllers.includes(c);
-  const { memory, cpu, pids } = resources;
+  const { memory, cpu } = resources;
 
   if (memory && has('memory')) {
     if (memory.limit !== undefined) {
@@ -47,19 +48,6 @@ export function v1LimitWrites(resources: LinuxResources, controllers: string[]):
     }
   }
 
-  if (cpu && has('cpuset')) {
-    if (cpu.cpus !== undefined) {
-      writes.push({ file: 'cpuset.cpus', value: cpu.cpus, controller: 'cpuset' });
-    }
-    if (cpu.mems !== undefined) {
-      writes.push({ file: 'cpuset.mems', value: cpu.mems, controller: 'cpuset' });
-    }
-  }
-
-  if (pids?.limit !== undefined && has('pids')) {
-    const value = pids.limit <= 0 ? 'max' : String(pids.limit);
-    writes.push({ file: 'pids.max', value, controller: 'pids' });
-  }
-
+  writes.push(...cpusetAndPidsWrites(resources, has));
   return writes;
 }

@@ -3,13 +3,8 @@ import { CgroupErrorCode } from '../errors.js';
 import type { LinuxResources } from '../resources.js';
 import { sharesToWeight } from './cpu-weight.js';
 
-/** One write into a cgroup directory: file name and value, in the order to write them. */
-export interface LimitWrite {
-  file: string;
-  value: string;
-  /** The limit this serves, for error messages. */
-  controller: string;
-}
+import { cpusetAndPidsWrites } from '../limit-write.js';
+import type { LimitWrite } from '../limit-write.js';
 
 function maxOr(n: number): string {
   return n < 0 ? 'max' : String(n);
@@ -27,7 +22,7 @@ function invalid(message: string): IzaError {
 export function v2LimitWrites(resources: LinuxResources, controllers: string[]): LimitWrite[] {
   const writes: LimitWrite[] = [];
   const has = (c: string) => controllers.includes(c);
-  const { memory, cpu, pids } = resources;
+  const { memory, cpu } = resources;
 
   if (memory && has('memory')) {
     if (memory.reservation !== undefined) {
@@ -54,20 +49,7 @@ export function v2LimitWrites(resources: LinuxResources, controllers: string[]):
     }
   }
 
-  if (cpu && has('cpuset')) {
-    if (cpu.cpus !== undefined) {
-      writes.push({ file: 'cpuset.cpus', value: cpu.cpus, controller: 'cpuset' });
-    }
-    if (cpu.mems !== undefined) {
-      writes.push({ file: 'cpuset.mems', value: cpu.mems, controller: 'cpuset' });
-    }
-  }
-
-  if (pids?.limit !== undefined && has('pids')) {
-    const value = pids.limit <= 0 ? 'max' : String(pids.limit);
-    writes.push({ file: 'pids.max', value, controller: 'pids' });
-  }
-
+  writes.push(...cpusetAndPidsWrites(resources, has));
   return writes;
 }
 
