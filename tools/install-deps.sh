@@ -8,11 +8,11 @@ cd "$(dirname "$0")/.."
 
 PNPM_VERSION=$(node -p "require('./package.json').packageManager.split('@')[1]")
 
-# Build: a C++ toolchain for the addon. Tests: a real registry, image tools and a rootfs source,
+# Build: a C++ toolchain and libseccomp for the addon. Tests: a real registry, image tools and a rootfs source,
 # qemu for the cgroup v2 suite's throw-away VM (tools/v2vm), and podman and containerd, which
 # the OCI runtime suite drives iza-runtime with.
 packages=(
-  build-essential python3 clang-format
+  build-essential python3 clang-format libseccomp-dev
   docker-registry skopeo umoci busybox-static debootstrap apache2-utils openssl
   attr libcap2-bin tmux util-linux iproute2 procps tini zstd
   qemu-system-x86 cpio xz-utils

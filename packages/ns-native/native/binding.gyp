@@ -11,8 +11,10 @@
         "src/child_exec.cc",
         "src/waits.cc",
         "src/pty.cc",
-        "src/root_ops.cc"
+        "src/root_ops.cc",
+        "src/seccomp.cc"
       ],
+      "libraries": ["-lseccomp"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS", "_GNU_SOURCE"],
       "cflags!": ["-fno-exceptions"],

@@ -65,6 +65,22 @@ export interface NativeBinding {
   readFileInRoot(root: string, path: string, limit: number): Buffer | null;
   /** -1 stands for RLIM_INFINITY. */
   getrlimit(resource: number): { soft: number; hard: number };
+  /** Compiles a filter with libseccomp (native/src/seccomp.cc); src/seccomp.ts validates first. */
+  compileSeccomp(filter: NativeSeccompFilter): { program: Buffer; unknown: string[] };
+}
+
+/** A seccomp filter flattened to libseccomp's numbers (src/seccomp.ts builds it). */
+export interface NativeSeccompFilter {
+  /** A SCMP_ACT_* value, data included. */
+  defaultAction: number;
+  /** libseccomp architecture names: `x86_64`, `x86`, `aarch64`... */
+  architectures: string[];
+  rules: {
+    names: string[];
+    action: number;
+    /** `op` is libseccomp's enum scmp_compare (1 = NE ... 7 = MASKED_EQ). */
+    args: { index: number; op: number; value: bigint; valueTwo: bigint }[];
+  }[];
 }
 
 export interface NativeSpawnConstants {
@@ -152,4 +168,8 @@ export interface NativeSpawnPlan {
   terminal: boolean;
   pdeathSignal: boolean;
   startFifo: string | null;
+  /** A compiled BPF program (struct sock_filter[]) loaded before execve, or null. */
+  seccomp: Buffer | null;
+  /** seccomp(2) SECCOMP_FILTER_FLAG_* bits. */
+  seccompFlags: number;
 }

@@ -5,6 +5,7 @@ import type { NativeBinding } from './binding.js';
 import type { ContainerProcessSpec, StartMode } from './container-spec.js';
 import { startContainerByFifo } from './fifo.js';
 import { loadBinding } from './load.js';
+import { compileSeccomp } from './seccomp.js';
 import { ContainerSpecError } from './spawn-errors.js';
 import { buildSpawnPlan, type PlanLabels, type SpawnHost } from './spawn-plan.js';
 import { startErrorFromDeath, startErrorFromReport } from './stages.js';
@@ -137,6 +138,11 @@ export async function createContainerProcess(
 ): Promise<ContainerProcess> {
   const binding = options.binding ?? loadBinding();
   const { plan, labels } = buildSpawnPlan(spec, options.host ?? nodeSpawnHost(binding));
+  if (spec.seccomp !== undefined) {
+    const compiled = compileSeccomp(spec.seccomp, binding);
+    plan.seccomp = compiled.program;
+    plan.seccompFlags = compiled.flags;
+  }
   const { pid, fd } = binding.spawnContainer(plan);
 
   let report;

@@ -1,3 +1,5 @@
+import type { SeccompSpec } from './seccomp.js';
+
 /**
  * What `createContainerProcess` runs, shaped after the OCI runtime spec's `process`, `root`,
  * `hostname`, `mounts` and `linux` fields so that a config.json maps onto it field by field.
@@ -115,4 +117,9 @@ export interface ContainerProcessSpec {
   pdeathSignal?: boolean;
   /** Default `{ kind: 'pipe' }`. */
   startWith?: StartMode;
+  /**
+   * A seccomp filter (the OCI `linux.seccomp` object) loaded just before execve; default none.
+   * `defaultSeccompProfile()` is docker's default.
+   */
+  seccomp?: SeccompSpec;
 }

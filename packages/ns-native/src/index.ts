@@ -7,6 +7,7 @@ export type {
   NativeDevicePlan,
   NativeReport,
   NativeSpawnConstants,
+  NativeSeccompFilter,
 } from './binding.js';
 export { loadBinding, addonCandidates } from './load.js';
 export { createSystemError, isSystemError } from './system-error.js';
@@ -62,3 +63,14 @@ export { namespacesAvailable } from './namespaces.js';
 export type { NamespaceKind } from './namespaces.js';
 export { resolveUser, parsePasswd, parseGroup } from './user.js';
 export type { ResolvedUser } from './user.js';
+export { compileSeccomp, seccompFilterPlan } from './seccomp.js';
+export type {
+  SeccompSpec,
+  SeccompSyscall,
+  SeccompArg,
+  SeccompAction,
+  SeccompOperator,
+  CompiledSeccomp,
+} from './seccomp.js';
+export { defaultSeccompProfile } from './seccomp-default.js';
+export type { DefaultSeccompOptions } from './seccomp-default.js';

@@ -250,6 +250,9 @@ export function buildSpawnPlan(
     terminal: spec.terminal ?? false,
     pdeathSignal: spec.pdeathSignal ?? true,
     startFifo: fifo,
+    // Compiled by createContainerProcess through the addon; the plan itself stays pure.
+    seccomp: null,
+    seccompFlags: 0,
   };
 
   const labels: PlanLabels = {

@@ -101,6 +101,7 @@ const stages: Describe[] = [
     syscall: 'execve',
     path: l.arg0,
   }),
+  simple('seccomp', 'loading the seccomp filter', 'seccomp'),
 ];
 
 const errorMap = getSystemErrorMap();

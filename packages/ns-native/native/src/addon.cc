@@ -54,6 +54,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitWaits(env, exports);
   InitPty(env, exports);
   InitRootOps(env, exports);
+  InitSeccomp(env, exports);
   return exports;
 }
 

@@ -60,6 +60,7 @@ enum Stage : int32_t {
   kStageCloseFds,
   kStagePdeathSig,
   kStageExec,
+  kStageSeccomp,
 };
 
 struct ChildReport {
@@ -139,6 +140,10 @@ struct ChildPlan {
   int cap_last = 40;
   bool no_new_privs = false;
   mode_t umask = 022;
+
+  // A classic-BPF program (struct sock_filter[]) compiled by compileSeccomp; empty = no filter.
+  std::vector<uint8_t> seccomp_program;
+  unsigned seccomp_flags = 0;  // SECCOMP_FILTER_FLAG_*
 
   std::string cwd;
   std::vector<std::string> args, env;

@@ -5,6 +5,8 @@
 #include <errno.h>
 #include <linux/capability.h>
 #include <linux/close_range.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -121,12 +123,30 @@ static void exec_search(const ChildPlan &plan) {
   Fail(plan, kStageExec, saw_eacces ? EACCES : ENOENT);
 }
 
+// Installs the program compileSeccomp built in the parent. Without no_new_privs the kernel
+// asks for CAP_SYS_ADMIN, so then it is loaded before the identity change drops it; with it,
+// as late as possible, so the filter has fewer of iza's own syscalls to allow (as runc).
+static void load_seccomp(const ChildPlan &plan) {
+  if (plan.seccomp_program.empty())
+    return;
+  struct sock_fprog prog = {
+      static_cast<unsigned short>(plan.seccomp_program.size() / sizeof(struct sock_filter)),
+      reinterpret_cast<struct sock_filter *>(const_cast<uint8_t *>(plan.seccomp_program.data()))};
+  if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, plan.seccomp_flags, &prog) < 0)
+    Fail(plan, kStageSeccomp, errno);
+}
+
 void ChildExec(const ChildPlan &plan) {
   drop_bounding(plan);
+  if (!plan.no_new_privs)
+    load_seccomp(plan);
   set_identity(plan);
   set_capabilities(plan);
-  if (plan.no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-    Fail(plan, kStageNoNewPrivs, errno);
+  if (plan.no_new_privs) {
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+      Fail(plan, kStageNoNewPrivs, errno);
+    load_seccomp(plan);
+  }
 
   enter_cwd(plan);
   umask(plan.umask);

@@ -21,5 +21,6 @@ void InitSpawn(Napi::Env env, Napi::Object exports);
 void InitWaits(Napi::Env env, Napi::Object exports);
 void InitPty(Napi::Env env, Napi::Object exports);
 void InitRootOps(Napi::Env env, Napi::Object exports);
+void InitSeccomp(Napi::Env env, Napi::Object exports);
 
 }  // namespace iza

@@ -131,6 +131,13 @@ static void read_identity(const Napi::Object &o, ChildPlan &plan) {
   plan.cap_last = static_cast<int>(num(o, "capLast"));
   plan.no_new_privs = flag(o, "noNewPrivileges");
   plan.umask = static_cast<mode_t>(num(o, "umask"));
+
+  Napi::Value program = o.Get("seccomp");
+  if (program.IsBuffer()) {
+    Napi::Buffer<uint8_t> b = program.As<Napi::Buffer<uint8_t>>();
+    plan.seccomp_program.assign(b.Data(), b.Data() + b.Length());
+  }
+  plan.seccomp_flags = static_cast<unsigned>(num(o, "seccompFlags"));
 }
 
 static void read_exec(const Napi::Object &o, ChildPlan &plan) {
