@@ -232,4 +232,37 @@ describeRoot('lifecycle (root, busybox bundle)', () => {
     expect(readFileSync(outFile, 'utf8')).toBe('oci-test\n');
     expect(existsSync(join(tb.stateRoot, id))).toBe(false);
   });
+
+  it('loads linux.seccomp: the errno a rule names comes back, Seccomp mode 2', async () => {
+    tb.writeConfig(
+      ['sh', '-c', 'grep ^Seccomp: /proc/self/status; mkdir /tmp/d || echo refused'],
+      (s) => {
+        s.linux = {
+          ...s.linux,
+          seccomp: {
+            defaultAction: 'SCMP_ACT_ALLOW',
+            architectures: ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86'],
+            syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO', errnoRet: 13 }],
+          },
+        };
+      },
+    );
+    const outFile = join(tb.dir, 'out');
+    const fd = openSync(outFile, 'w');
+    try {
+      const status = await runContainer({
+        root: tb.stateRoot,
+        id,
+        bundle: tb.bundle,
+        stdio: [0, fd, fd],
+      });
+      expect(status).toBe(0);
+    } finally {
+      closeSync(fd);
+    }
+    const out = readFileSync(outFile, 'utf8');
+    expect(out).toMatch(/^Seccomp:\t2\n/);
+    expect(out).toMatch(/Permission denied\nrefused\n$/);
+    expect(existsSync(join(tb.rootfs, 'tmp', 'd'))).toBe(false);
+  });
 });

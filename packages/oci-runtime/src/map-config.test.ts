@@ -129,6 +129,27 @@ describe('mapOciConfig', () => {
     expect(m.ownPidNamespace).toBe(false);
   });
 
+  it('passes linux.seccomp to the spawn spec, and refuses a malformed one naming the field', () => {
+    const spec = podmanLike();
+    const seccomp = {
+      defaultAction: 'SCMP_ACT_ERRNO',
+      defaultErrnoRet: 38,
+      syscalls: [{ names: ['read'], action: 'SCMP_ACT_ALLOW' }],
+    };
+    linux(spec).seccomp = seccomp;
+    expect(mapOciConfig(spec, '/b').process.seccomp).toEqual(seccomp);
+
+    linux(spec).seccomp = { defaultAction: 'SCMP_ACT_SOMETIMES' };
+    expect(() => mapOciConfig(spec, '/b')).toThrow(
+      expect.objectContaining({
+        code: 'ERR_IZA_OCI_INVALID_CONFIG',
+        message: 'linux.seccomp: unknown action SCMP_ACT_SOMETIMES in defaultAction',
+      }),
+    );
+    linux(spec).seccomp = 'strict';
+    expect(() => mapOciConfig(spec, '/b')).toThrow('linux.seccomp: must be an object');
+  });
+
   it('accepts the empty placeholders podman and containerd send', () => {
     const spec = podmanLike();
     proc(spec).apparmorProfile = '';
@@ -145,9 +166,10 @@ describe('mapOciConfig', () => {
 
   it.each<[string, Edit, string]>([
     [
-      'seccomp',
-      (s) => void (linux(s).seccomp = { defaultAction: 'SCMP_ACT_ERRNO' }),
-      'linux.seccomp: not supported yet',
+      'a seccomp notify agent',
+      (s) =>
+        void (linux(s).seccomp = { defaultAction: 'SCMP_ACT_ALLOW', listenerPath: '/run/agent' }),
+      'linux.seccomp: listenerPath (a notify agent) is not supported',
     ],
     [
       'a user namespace',

@@ -1,7 +1,8 @@
 import { isAbsolute, resolve } from 'node:path';
 
 import type { LinuxResources } from '@iza/cgroups';
-import type { ContainerProcessSpec, Propagation } from '@iza/ns-native';
+import type { ContainerProcessSpec, Propagation, SeccompSpec } from '@iza/ns-native';
+import { ContainerSpecError, seccompFilterPlan } from '@iza/ns-native';
 
 import { invalidConfig, unsupported } from './errors.js';
 import { mapDevices, deviceRules, mapNamespaces, mapResources } from './map-linux.js';
@@ -58,6 +59,7 @@ const LINUX = [
   'readonlyPaths',
   'uidMappings',
   'gidMappings',
+  'seccomp',
 ];
 const PROPAGATIONS = [
   'private',
@@ -120,6 +122,27 @@ function mapRoot(spec: OciSpec, bundle: string) {
 }
 
 /**
+ * linux.seccomp, checked now so that a bad profile is refused by `create` naming the field; the
+ * addon compiles it (libseccomp) when the container is created.
+ */
+function mapSeccomp(value: unknown): SeccompSpec {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw invalidConfig('linux.seccomp', 'must be an object');
+  }
+  const spec = value as SeccompSpec;
+  try {
+    seccompFilterPlan(spec);
+  } catch (err) {
+    if (!(err instanceof ContainerSpecError)) throw err;
+    const why = err.message.replace(/^seccomp: /, '');
+    throw err.code === 'ERR_IZA_NATIVE_UNSUPPORTED'
+      ? unsupported('linux.seccomp', why)
+      : invalidConfig('linux.seccomp', why);
+  }
+  return spec;
+}
+
+/**
  * Maps config.json onto a spawn spec, cgroup resources and hooks. Pure: the bundle directory
  * only resolves relative paths. Throws ERR_IZA_OCI_UNSUPPORTED naming the first field iza cannot
  * honour, or ERR_IZA_OCI_INVALID_CONFIG for a malformed one.
@@ -130,14 +153,6 @@ export function mapOciConfig(spec: OciSpec, bundle: string): MappedContainer {
   }
   refuseUnknown(spec, TOP_LEVEL, '');
   const linux = spec.linux ?? {};
-  // LIMITATION: no seccomp filter compiler yet: a profile is refused, never silently dropped.
-  if (!isEmptyValue(linux.seccomp)) {
-    throw unsupported(
-      'linux.seccomp',
-      'not supported yet',
-      'with podman, add --security-opt seccomp=unconfined',
-    );
-  }
   refuseUnknown(linux, LINUX, 'linux');
   if (linux.uidMappings?.length || linux.gidMappings?.length) {
     throw unsupported('linux.uidMappings', 'user namespaces are not supported yet');
@@ -171,6 +186,7 @@ export function mapOciConfig(spec: OciSpec, bundle: string): MappedContainer {
   if (propagation !== undefined && propagation !== '')
     process.rootfsPropagation = propagation as Propagation;
   if (p.oomScoreAdj !== undefined) process.oomScoreAdj = p.oomScoreAdj;
+  if (!isEmptyValue(linux.seccomp)) process.seccomp = mapSeccomp(linux.seccomp);
 
   return {
     process,
