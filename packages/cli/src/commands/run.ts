@@ -95,6 +95,12 @@ const RUN_OPTIONS: OptionSpec[] = [
   { name: 'cpuset-cpus', type: 'string', describe: 'CPUs in which to allow execution: 0-2,4' },
   { name: 'pids-limit', type: 'string', describe: 'Tune container pids limit (-1 for unlimited)' },
   { name: 'cgroup-parent', type: 'string', describe: 'Optional parent cgroup for the container' },
+  {
+    name: 'security-opt',
+    type: 'string',
+    repeat: true,
+    describe: 'seccomp=unconfined|PROFILE.json, no-new-privileges[=true|false]',
+  },
 ];
 
 /** `iza run`: docker's flags with docker's meaning. */
@@ -157,6 +163,7 @@ const run: CommandModule = {
             pidsLimit: str('pidsLimit'),
           },
           cgroupParent: str('cgroupParent'),
+          securityOpts: list('securityOpt'),
         },
         { stdin: process.stdin, stdout: ctx.stdout, stderr: ctx.stderr },
         (e) => progress.onEvent(e),

@@ -1,5 +1,5 @@
 import { openSync, closeSync, readFileSync, existsSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, release } from 'node:os';
 import { join } from 'node:path';
 
 import { buildResources, parseMemorySize } from '@iza/cgroups';
@@ -28,6 +28,7 @@ import { buildEnvironment, parseEnvFile } from './environment.js';
 import { writeEtcFiles } from './etc-files.js';
 import { exitCodeForExecError, exitCodeOf } from './exit-status.js';
 import { buildHostRootfs } from './host-rootfs.js';
+import { parseSecurityOptions } from './security-options.js';
 import { buildProcessArgs } from './process-args.js';
 import type { ImageProcessConfig } from './process-args.js';
 import { identityOf } from './process-identity.js';
@@ -88,6 +89,12 @@ export async function runContainer(ctx: RunContext, req: RunRequest): Promise<nu
   const volumes = req.volumes.map(parseVolume);
   const envFileLines = req.envFiles.flatMap((f) => parseEnvFile(readEnvFile(f)));
   const initBinary = req.init ? findInitBinary() : undefined;
+  const capabilities = defaultCapabilities();
+  const security = parseSecurityOptions(req.securityOpts, {
+    capabilities: capabilities.bounding,
+    arch: process.arch,
+    kernel: release(),
+  });
 
   const hostMode = isHostMode(req.image);
   const image: RunImage = hostMode
@@ -199,8 +206,9 @@ export async function runContainer(ctx: RunContext, req: RunRequest): Promise<nu
       mounts,
       maskedPaths: defaultMaskedPaths(),
       readonlyPaths: defaultReadonlyPaths(),
-      capabilities: defaultCapabilities(),
-      noNewPrivileges: true,
+      capabilities,
+      noNewPrivileges: security.noNewPrivileges,
+      ...(security.seccomp === undefined ? {} : { seccomp: security.seccomp }),
       stdio,
       terminal: req.tty,
       pdeathSignal: true,

@@ -24,6 +24,8 @@ export interface RunRequest {
   platform?: string | undefined;
   limits: LimitOptions;
   cgroupParent?: string | undefined;
+  /** docker's `--security-opt` values (see security-options.ts); default docker's seccomp. */
+  securityOpts: string[];
 }
 
 /** docker's resource flags, as typed (validated by @iza/cgroups' buildResources). */
