@@ -64,6 +64,10 @@ export class Engine {
       credentials: createDockerConfigCredentialStore({ path: this.options.dockerConfigPath }),
       mirrors: this.registryMirrors(),
       insecureRegistries: [...(this.options.insecureRegistries ?? [])],
+      onEvent: (e) => {
+        if (e.type !== 'mirror-fallback') return;
+        this.options.onWarning?.(`mirror ${e.mirror} failed for ${e.registry}: ${e.reason}`);
+      },
     });
     return this.#registry;
   }
