@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { release } from 'node:os';
 import { failureReport } from './harness/cli-output.js';
 import { iza } from './harness/iza.js';
@@ -98,3 +100,83 @@ describe('iza info --format json', () => {
     }
   });
 });
+
+describe('iza info with a config file', () => {
+  it('reports the file used, its mirrors and its insecure registries, in JSON', async () => {
+    const config = join(root, 'config.json');
+    await writeFile(
+      config,
+      JSON.stringify({
+        'registry-mirrors': ['https://hub.example', 'quay.io=http://10.0.0.2:5000'],
+        'insecure-registries': ['reg.lan:5000'],
+      }),
+    );
+    const result = await iza(['--config', config, 'info', '--format', 'json'], { root });
+
+    expect(result).toMatchObject({ exitCode: 0 });
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      config: { path: config, found: true },
+      registry: {
+        mirrors: { 'docker.io': ['https://hub.example'], 'quay.io': ['http://10.0.0.2:5000'] },
+        insecureRegistries: ['reg.lan:5000'],
+      },
+    });
+  });
+
+  it('lets the flag win a registry over the file and says so in the text report', async () => {
+    const config = join(root, 'config-text.json');
+    await writeFile(config, JSON.stringify({ 'registry-mirrors': ['https://hub.example'] }));
+    const args = ['--registry-mirror', 'docker.io=http://127.0.0.1:5999', 'info'];
+    const result = await iza(args, { root, env: { IZA_CONFIG: config } });
+
+    expect(result).toMatchObject({ exitCode: 0 });
+    const out = result.stdout.split('\n');
+    expect(out).toContain(`Config File: ${config}`);
+    expect(out).toContain('  docker.io: http://127.0.0.1:5999');
+    expect(result.stdout).not.toContain('hub.example');
+  });
+
+  it('says when no config file was found at the default place', async () => {
+    const home = join(root, 'home');
+    // As root the default is /etc/iza/config.json; as another user it is under HOME.
+    const expected =
+      process.getuid?.() === 0 ? '/etc/iza/config.json' : `${home}/.config/iza/config.json`;
+    const result = await iza(['info', '--format', 'json'], { root, env: { HOME: home } });
+    if (process.getuid?.() === 0 && readMaybe('/etc/iza/config.json') !== undefined) {
+      // This host has a real config file at the default place: report it, not "none".
+      expect(JSON.parse(result.stdout)).toMatchObject({ config: { path: expected, found: true } });
+      return;
+    }
+    expect(JSON.parse(result.stdout)).toMatchObject({ config: { path: expected, found: false } });
+  });
+
+  it.each([
+    ['invalid JSON', '{"registry-mirrors": [', 'invalid JSON'],
+    ['an unknown key', '{"registry-mirror": []}', '"registry-mirror": unknown key'],
+    ['a wrong type', '{"insecure-registries": "reg.lan"}', 'insecure-registries: must be a list'],
+  ])('exits 125 with one error line naming the file on %s', async (_what, text, message) => {
+    const config = join(root, 'bad.json');
+    await writeFile(config, text);
+    const result = await iza(['--config', config, 'info'], { root });
+
+    expect(result).toMatchObject({ exitCode: 125, stdout: '' });
+    expect(result.stderr.split('\n')).toHaveLength(1);
+    expect(result.stderr).toContain(`Error: config file ${config}: ${message}`);
+  });
+
+  it('exits 125 when the file named by --config is missing', async () => {
+    const config = join(root, 'missing.json');
+    const result = await iza(['--config', config, 'images'], { root });
+
+    expect(result).toMatchObject({ exitCode: 125 });
+    expect(result.stderr).toBe(`Error: config file ${config}: cannot read it: no such file`);
+  });
+});
+
+function readMaybe(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+}

@@ -33,8 +33,12 @@ await build({
   logLevel: 'warning',
 });
 
-// The addon, found by @iza/ns-native's loader beside the module that loads it (a chunk).
-const nativeRoot = dirname(createRequire(import.meta.url).resolve('@iza/ns-native/package.json'));
+// The addon, found by @iza/ns-native's loader beside the module that loads it (a chunk). The
+// CLI does not depend on @iza/ns-native itself: pnpm links it only for the engine, so it is
+// resolved from there.
+const fromCli = createRequire(import.meta.url);
+const fromEngine = createRequire(fromCli.resolve('@iza/engine/package.json'));
+const nativeRoot = dirname(fromEngine.resolve('@iza/ns-native/package.json'));
 copyFileSync(
   join(nativeRoot, 'native', 'build', 'Release', 'iza_ns.node'),
   join(outdir, 'chunks', 'iza_ns.node'),

@@ -11,6 +11,7 @@ export function engineFor(ctx: CommandContext): Engine {
     storageDriver: g.storageDriver,
     registryMirrors: g.registryMirror,
     insecureRegistries: g.insecureRegistry,
+    configFile: g.config,
     dockerConfigPath: dockerConfigPathFrom(ctx.env),
     hostEnv: ctx.env,
     version: ctx.version,

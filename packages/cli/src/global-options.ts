@@ -1,5 +1,9 @@
 import type { Argv } from 'yargs';
 
+import { IzaError } from '@iza/errors';
+
+import { configPathOf, loadConfigFile } from './config-file.js';
+import { mirrorsByPrecedence } from './mirror-precedence.js';
 import { addOptions, valuedFlags } from './option-table.js';
 import type { OptionSpec } from './option-table.js';
 
@@ -11,27 +15,44 @@ export interface GlobalOptions {
   insecureRegistry: string[];
   debug: boolean;
   logLevel: 'error' | 'warn' | 'info' | 'debug';
+  /** The config file looked for, and whether it was there. */
+  config: { path: string; found: boolean };
 }
 
 /** Global options that take a value: the command finder must skip their values. */
-export const valuedGlobalOptions: ReadonlySet<string> = valuedFlags(globalOptionSpecs({}));
+export const valuedGlobalOptions: ReadonlySet<string> = valuedFlags(globalOptionSpecs());
 
-/** The global options, declared once for yargs and the fast parser. */
-export function globalOptionSpecs(env: NodeJS.ProcessEnv): OptionSpec[] {
+/** How `iza --help` states where settings come from (README "Configuration"). */
+export const SETTINGS_PRECEDENCE =
+  'Settings come from flags, then environment variables, then the config file: a flag beats ' +
+  'its variable, which beats the file. Registry mirrors are chosen per registry the same way.';
+
+/**
+ * The global options, declared once for yargs and the fast parser. Their defaults are not
+ * declared here: they depend on the environment and the config file, see {@link
+ * resolveGlobalOptions}.
+ */
+export function globalOptionSpecs(): OptionSpec[] {
   return [
+    {
+      name: 'config',
+      type: 'string',
+      describe: 'Read settings from the JSON file FILE (env IZA_CONFIG)',
+      defaultDescription: '/etc/iza/config.json as root, else ~/.config/iza/config.json',
+    },
     {
       name: 'root',
       type: 'string',
-      describe: 'Store images and container state in DIR (env IZA_ROOT)',
-      default: env.IZA_ROOT || '/var/lib/iza',
+      describe: 'Store images and container state in DIR (env IZA_ROOT, config data-root)',
       defaultDescription: '/var/lib/iza',
     },
     {
       name: 'storage-driver',
       type: 'string',
       choices: ['overlay', 'copy'],
-      describe: 'Build container roots with OverlayFS or by copying (env IZA_STORAGE_DRIVER)',
-      ...(env.IZA_STORAGE_DRIVER ? { default: env.IZA_STORAGE_DRIVER } : {}),
+      describe:
+        'Build container roots with OverlayFS or by copying (env IZA_STORAGE_DRIVER, ' +
+        'config storage-driver)',
       defaultDescription: 'overlay, with a copy fallback',
     },
     {
@@ -39,16 +60,17 @@ export function globalOptionSpecs(env: NodeJS.ProcessEnv): OptionSpec[] {
       type: 'string',
       repeat: true,
       describe:
-        'Pull REGISTRY through MIRROR: docker.io=http://127.0.0.1:5000 (env IZA_REGISTRY_MIRRORS)',
-      ...(env.IZA_REGISTRY_MIRRORS ? { default: env.IZA_REGISTRY_MIRRORS } : {}),
+        'Pull REGISTRY through MIRROR: docker.io=http://127.0.0.1:5000 (env ' +
+        'IZA_REGISTRY_MIRRORS, config registry-mirrors)',
       defaultDescription: 'none',
     },
     {
       name: 'insecure-registry',
       type: 'string',
       repeat: true,
-      describe: 'Talk plain HTTP to HOST[:PORT] (127.0.0.0/8 always is)',
-      ...(env.IZA_INSECURE_REGISTRIES ? { default: env.IZA_INSECURE_REGISTRIES } : {}),
+      describe:
+        'Talk plain HTTP to HOST[:PORT] (env IZA_INSECURE_REGISTRIES, config ' +
+        'insecure-registries); 127.0.0.0/8 always is',
       defaultDescription: 'none',
     },
     {
@@ -67,8 +89,8 @@ export function globalOptionSpecs(env: NodeJS.ProcessEnv): OptionSpec[] {
   ];
 }
 
-export function addGlobalOptions(y: Argv, env: NodeJS.ProcessEnv): Argv {
-  return addOptions(y, globalOptionSpecs(env), true);
+export function addGlobalOptions(y: Argv): Argv {
+  return addOptions(y, globalOptionSpecs(), true);
 }
 
 function splitList(value: string | undefined): string[] {
@@ -78,17 +100,64 @@ function splitList(value: string | undefined): string[] {
     .filter(Boolean);
 }
 
-/** Reads the parsed global options in their typed form. */
-export function globalOptionsOf(argv: Record<string, unknown>): GlobalOptions {
+/** What {@link resolveGlobalOptions} reads besides the arguments. */
+export interface GlobalsSource {
+  env: Readonly<Record<string, string | undefined>>;
+  /** The effective user id: root's config file is /etc/iza/config.json. */
+  euid: number | undefined;
+  loadConfig?: typeof loadConfigFile;
+}
+
+/**
+ * The global options in effect: each one from its flag, else its environment variable, else the
+ * config file, else the default. Throws ERR_IZA_CLI_CONFIG_INVALID for a bad config file and
+ * ERR_IZA_CLI_ENV_INVALID for a bad variable, before anything is done.
+ */
+export function resolveGlobalOptions(
+  argv: Record<string, unknown>,
+  { env, euid, loadConfig = loadConfigFile }: GlobalsSource,
+): GlobalOptions {
+  const where = configPathOf(stringOf(argv.config), env, euid);
+  const config = loadConfig(where.path, where.explicit);
+  const file = config.settings;
   const debug = argv.debug === true;
+
   return {
-    root: String(argv.root),
-    storageDriver: argv.storageDriver as GlobalOptions['storageDriver'],
-    registryMirror: asList(argv.registryMirror).flatMap(splitList),
-    insecureRegistry: asList(argv.insecureRegistry).flatMap(splitList),
+    root: stringOf(argv.root) ?? (env.IZA_ROOT || file.dataRoot || '/var/lib/iza'),
+    storageDriver: storageDriverOf(argv.storageDriver, env) ?? file.storageDriver,
+    registryMirror: mirrorsByPrecedence([
+      asList(argv.registryMirror).flatMap(splitList),
+      splitList(env.IZA_REGISTRY_MIRRORS),
+      file.registryMirrors ?? [],
+    ]),
+    insecureRegistry: firstSet([
+      asList(argv.insecureRegistry).flatMap(splitList),
+      splitList(env.IZA_INSECURE_REGISTRIES),
+      file.insecureRegistries ?? [],
+    ]),
     debug,
-    logLevel: debug ? 'debug' : (argv.logLevel as GlobalOptions['logLevel']),
+    logLevel: debug ? 'debug' : ((argv.logLevel ?? 'warn') as GlobalOptions['logLevel']),
+    config: { path: config.path, found: config.found },
   };
+}
+
+function stringOf(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+/** The flag (yargs checked its choices), else IZA_STORAGE_DRIVER, checked here. */
+function storageDriverOf(flag: unknown, env: GlobalsSource['env']): GlobalOptions['storageDriver'] {
+  const value = stringOf(flag) ?? stringOf(env.IZA_STORAGE_DRIVER);
+  if (value === undefined || value === 'overlay' || value === 'copy') return value;
+  throw new IzaError(
+    'ERR_IZA_CLI_ENV_INVALID',
+    `IZA_STORAGE_DRIVER: must be overlay or copy, not "${value.slice(0, 40)}"`,
+  );
+}
+
+/** The list of the highest-precedence source that gives one (lists replace, never join). */
+function firstSet(sources: string[][]): string[] {
+  return sources.find((s) => s.length > 0) ?? [];
 }
 
 /**

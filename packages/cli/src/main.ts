@@ -1,12 +1,16 @@
 import { readFileSync } from 'node:fs';
 
+import { isIzaError } from '@iza/errors';
+
 import { findCommand, nextPositional } from './argv-split.js';
 import { commandTable } from './command.js';
 import type { CommandContext, CommandModule, WrapHandler } from './command.js';
+import { CONFIG_ERROR } from './config-file.js';
 import {
+  SETTINGS_PRECEDENCE,
   addGlobalOptions,
   globalOptionSpecs,
-  globalOptionsOf,
+  resolveGlobalOptions,
   valuedGlobalOptions,
 } from './global-options.js';
 import { parseFast } from './option-table.js';
@@ -46,7 +50,7 @@ export async function main(argv: string[], io = defaultIo()): Promise<number> {
   }
 
   const contextOf = (parsed: Record<string, unknown>): CommandContext => ({
-    globals: globalOptionsOf(parsed),
+    globals: resolveGlobalOptions(parsed, { env: io.env, euid: io.euid }),
     rest,
     stdout: io.stdout,
     stderr: io.stderr,
@@ -57,7 +61,7 @@ export async function main(argv: string[], io = defaultIo()): Promise<number> {
   if (mod?.fast) {
     // `iza run` is start-up time: plain arguments skip yargs (about a third of a run's time).
     const args = [...own.slice(0, commandIndex), ...own.slice(commandIndex + 1)];
-    const parsed = parseFast(args, [...globalOptionSpecs(io.env), ...mod.fast.options]);
+    const parsed = parseFast(args, [...globalOptionSpecs(), ...mod.fast.options]);
     const positionals = parsed?._ as string[] | undefined;
     if (parsed && positionals?.length === mod.fast.positionals.length) {
       mod.fast.positionals.forEach((p, i) => (parsed[p] = positionals[i]));
@@ -65,7 +69,7 @@ export async function main(argv: string[], io = defaultIo()): Promise<number> {
         return await mod.handler(parsed, contextOf(parsed));
       } catch (err) {
         printError(io.stderr, err);
-        return name === 'run' ? EXIT_USAGE : 1;
+        return name === 'run' || isSettingsError(err) ? EXIT_USAGE : 1;
       }
     }
   }
@@ -76,7 +80,7 @@ export async function main(argv: string[], io = defaultIo()): Promise<number> {
   // (`iza run`): yargs renders the whole help text of every non-default command it runs, just
   // in case the handler fails later, which cost more than the rest of `iza run` together.
   const args = mod ? [...own.slice(0, commandIndex), ...own.slice(commandIndex + 1)] : own;
-  let parser = addGlobalOptions(yargs(args), io.env)
+  let parser = addGlobalOptions(yargs(args))
     .scriptName(mod ? `iza ${entry?.name}` : 'iza')
     .version(version())
     .help()
@@ -100,6 +104,7 @@ export async function main(argv: string[], io = defaultIo()): Promise<number> {
   } else {
     parser = parser
       .usage('Usage: iza [OPTIONS] COMMAND\n\nA container runtime that works like docker.')
+      .epilogue(SETTINGS_PRECEDENCE)
       .demandCommand(1, 'no command given; see iza --help')
       .recommendCommands();
     for (const c of commandTable) parser = parser.command(c.usage, c.describe);
@@ -116,11 +121,16 @@ export async function main(argv: string[], io = defaultIo()): Promise<number> {
       return EXIT_USAGE;
     }
     printError(io.stderr, err);
-    return name === 'run' ? EXIT_USAGE : 1;
+    return name === 'run' || isSettingsError(err) ? EXIT_USAGE : 1;
   }
 }
 
 class UsageError extends Error {}
+
+/** A bad config file or variable: a usage error, found before the command did anything. */
+function isSettingsError(err: unknown): boolean {
+  return isIzaError(err, CONFIG_ERROR) || isIzaError(err, 'ERR_IZA_CLI_ENV_INVALID');
+}
 
 // Set by the bundler (scripts/bundle.mjs); the unbundled build reads package.json.
 declare const __IZA_VERSION__: string | undefined;
@@ -137,5 +147,10 @@ function version(): string {
 }
 
 function defaultIo() {
-  return { stdout: process.stdout, stderr: process.stderr, env: process.env };
+  return {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    euid: process.geteuid?.(),
+  };
 }

@@ -62,10 +62,19 @@ export class Engine {
   registry(): RegistryClient {
     this.#registry ??= createRegistryClient({
       credentials: createDockerConfigCredentialStore({ path: this.options.dockerConfigPath }),
-      mirrors: parseMirrorSpec((this.options.registryMirrors ?? []).join(',')),
+      mirrors: this.registryMirrors(),
       insecureRegistries: [...(this.options.insecureRegistries ?? [])],
+      onEvent: (e) => {
+        if (e.type !== 'mirror-fallback') return;
+        this.options.onWarning?.(`mirror ${e.mirror} failed for ${e.registry}: ${e.reason}`);
+      },
     });
     return this.#registry;
+  }
+
+  /** The mirrors in effect, per registry; throws ERR_IZA_REGISTRY_INVALID_ARGUMENT for a bad one. */
+  registryMirrors(): Record<string, string[]> {
+    return parseMirrorSpec((this.options.registryMirrors ?? []).join(','));
   }
 
   async cgroups(): Promise<CgroupManager> {
@@ -194,11 +203,16 @@ export class Engine {
   }
 
   async info(): Promise<InfoReport> {
-    return collectInfo(
-      this.options.root,
-      this.options.storageDriver,
-      this.options.version ?? 'unknown',
-    );
+    return collectInfo({
+      root: this.options.root,
+      requestedDriver: this.options.storageDriver,
+      version: this.options.version ?? 'unknown',
+      config: this.options.configFile ?? { path: null, found: false },
+      registry: {
+        mirrors: this.registryMirrors(),
+        insecureRegistries: [...(this.options.insecureRegistries ?? [])],
+      },
+    });
   }
 
   /** The stored name `ref` stands for: a reference in any docker form, or an image ID prefix. */

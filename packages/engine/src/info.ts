@@ -30,6 +30,23 @@ export interface InfoReport {
     >;
   };
   namespaces: Record<string, boolean>;
+  /** The config file the settings came from: null path when the caller named none. */
+  config: { path: string | null; found: boolean };
+  registry: {
+    /** Per registry, its mirrors in the order a pull tries them (the registry itself last). */
+    mirrors: Record<string, string[]>;
+    /** Spoken to over plain HTTP, besides localhost, 127.0.0.0/8 and ::1 (always). */
+    insecureRegistries: string[];
+  };
+}
+
+/** What `iza info` reports that the engine was told rather than found. */
+export interface InfoSettings {
+  root: string;
+  requestedDriver: 'overlay' | 'copy' | undefined;
+  version: string;
+  config: InfoReport['config'];
+  registry: InfoReport['registry'];
 }
 
 /** The namespaces `iza info` reports, by their /proc/self/ns names. */
@@ -49,11 +66,9 @@ const CONTROLLERS = [
   'freezer',
 ];
 
-export async function collectInfo(
-  root: string,
-  requestedDriver: 'overlay' | 'copy' | undefined,
-  version: string,
-): Promise<InfoReport> {
+/** The host report of `iza info`, with the settings in effect. */
+export async function collectInfo(settings: InfoSettings): Promise<InfoReport> {
+  const { root, requestedDriver, version } = settings;
   const overlay = await overlaySupported(join(root, 'tmp'));
   const layout = await detectCgroupLayout();
   const present = new Set<string>(namespacesAvailable());
@@ -88,6 +103,8 @@ export async function collectInfo(
     },
     cgroups: { mode: layout.mode, controllers },
     namespaces: Object.fromEntries(NAMESPACES.map((n) => [n, present.has(n)])),
+    config: settings.config,
+    registry: settings.registry,
   };
 }
 

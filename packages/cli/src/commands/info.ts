@@ -1,5 +1,7 @@
 import type { Argv } from 'yargs';
 
+import type { InfoReport } from '@iza/engine';
+
 import type { CommandModule } from '../command.js';
 import { engineFor } from '../engine-from-globals.js';
 
@@ -54,9 +56,27 @@ const info: CommandModule = {
     );
     const missing = ns.filter(([, ok]) => !ok).map(([n]) => n);
     if (missing.length) lines.push(`Namespaces missing: ${missing.join(' ')}`);
+    lines.push(...settingsLines(report));
     ctx.stdout.write(`${lines.join('\n')}\n`);
     return 0;
   },
 };
+
+/** The settings part of the report, in the shape of docker info's registry lines. */
+function settingsLines(report: InfoReport): string[] {
+  const { config, registry } = report;
+  const lines = [
+    config.found
+      ? `Config File: ${config.path ?? ''}`
+      : `Config File: none${config.path ? ` (${config.path} not found)` : ''}`,
+  ];
+  const mirrors = Object.entries(registry.mirrors);
+  lines.push(`Registry Mirrors:${mirrors.length ? '' : ' none'}`);
+  for (const [name, urls] of mirrors) lines.push(`  ${name}: ${urls.join(' ')}`);
+  lines.push('Insecure Registries:');
+  for (const entry of registry.insecureRegistries) lines.push(`  ${entry}`);
+  lines.push('  localhost, 127.0.0.0/8, ::1 (always)');
+  return lines;
+}
 
 export default info;
