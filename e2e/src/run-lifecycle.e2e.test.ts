@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { execa } from 'execa';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { cgroupsUnder, newCgroups } from './harness/cgroups.js';
@@ -219,6 +220,39 @@ describe('a container process trying to reach the host', () => {
     expect(result.stdout).not.toMatch(/DISK/);
     expect(result.stdout).toMatch(/CapEff:\s+00000000a80425fb/);
     expect(result.stdout).toMatch(/NoNewPrivs:\s+1/);
+  });
+
+  it("is under docker's default seccomp profile unless --security-opt says otherwise", async () => {
+    const status = 'grep ^Seccomp: /proc/self/status';
+    expect((await run(status)).stdout).toBe('Seccomp:\t2');
+    const unconfined = ['run', '--rm', '--security-opt', 'seccomp=unconfined', image()];
+    expect((await iza([...unconfined, 'sh', '-c', status], { root })).stdout).toBe('Seccomp:\t0');
+
+    // A profile file of the user's (docker's format) replaces the default.
+    const dir = mkdtempSync(join(tmpdir(), 'iza-e2e-seccomp-'));
+    try {
+      const profile = join(dir, 'profile.json');
+      writeFileSync(
+        profile,
+        JSON.stringify({
+          defaultAction: 'SCMP_ACT_ALLOW',
+          syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO', errnoRet: 13 }],
+        }),
+      );
+      const args = ['run', '--rm', '--security-opt', `seccomp=${profile}`, image()];
+      const result = await iza([...args, 'sh', '-c', 'mkdir /tmp/d || echo refused'], { root });
+      expect(result.stdout).toBe('refused');
+      expect(result.stderr).toMatch(/Permission denied/);
+
+      writeFileSync(profile, '{"defaultAction": "SCMP_ACT_SOMETIMES"}');
+      const bad = await iza([...args, 'true'], { root });
+      expect(bad.exitCode).toBe(125);
+      expect(lines(bad.stderr)[0]).toBe(
+        `Error: invalid --security-opt seccomp=${profile}: seccomp: unknown action SCMP_ACT_SOMETIMES in defaultAction`,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('leaves no process behind that it started in the background', async () => {

@@ -94,6 +94,17 @@ describe('iza run with a glibc userland (debian:bookworm)', () => {
     expect(result).toMatchObject({ exitCode: 0, stdout: 'debian bookworm minbase\nbash' });
   });
 
+  it("runs threads and child processes under docker's default seccomp (clone3 falls back)", async () => {
+    // sort --parallel starts pthreads: glibc tries clone3 first, which the profile answers
+    // with ENOSYS so that glibc falls back to clone, whose flags the filter can check.
+    const ref = fixture('debian:bookworm').ref;
+    const script =
+      'grep ^Seccomp: /proc/self/status; seq 200000 | sort -n -r --parallel=2 -S 2M | head -1; ' +
+      'dpkg-query -W bash >/dev/null && echo dpkg ok';
+    const result = await iza(['run', '--rm', ref, 'bash', '-c', script], { root });
+    expect(result).toMatchObject({ exitCode: 0, stdout: 'Seccomp:\t2\n200000\ndpkg ok' });
+  });
+
   it('applies the whiteouts of a deleted directory tree', async () => {
     const ref = fixture('debian:bookworm').ref;
     const result = await iza(['run', '--rm', ref, 'ls', '/usr/share/doc'], { root });
