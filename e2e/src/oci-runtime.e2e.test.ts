@@ -31,6 +31,36 @@ function podman(args: string[]) {
 const run = (args: string[]) =>
   podman(['run', '--rm', '--network', 'none', '--security-opt', 'seccomp=unconfined', ...args]);
 
+const shellQuote = (word: string) => `'${word.replace(/'/g, `'\\''`)}'`;
+
+/**
+ * Runs `argv` with a terminal of its own, as a user at a shell would: `script` gives it a pty
+ * (sized rows x cols first) and copies what it prints. `-t` callers ask their terminal's size.
+ */
+function inTerminal(argv: string[], env: Record<string, string> = {}) {
+  const line = `stty rows 33 cols 101; exec ${argv.map(shellQuote).join(' ')}`;
+  return execa('script', ['-qec', line, '/dev/null'], {
+    reject: false,
+    env,
+    timeout: 120_000,
+  });
+}
+
+const podmanArgv = (args: string[]) => [
+  'podman',
+  '--root',
+  join(tmp, 'root'),
+  '--runroot',
+  join(tmp, 'runroot'),
+  '--cgroup-manager',
+  'cgroupfs',
+  '--events-backend',
+  'file',
+  '--runtime',
+  RUNTIME,
+  ...args,
+];
+
 describe('iza-runtime under podman', () => {
   beforeAll(async () => {
     writeFileSync(
@@ -81,6 +111,24 @@ describe('iza-runtime under podman', () => {
   it('exits 137 when --memory 50m is exceeded (OOM kill)', async () => {
     const dd = ['dd', 'if=/dev/zero', 'of=/dev/null', 'bs=100M', 'count=1'];
     expect((await run(['--memory', '50m', image(), ...dd])).exitCode).toBe(137);
+  });
+
+  it('gives run -t a pty of the container devpts, through the console socket', async () => {
+    const argv = podmanArgv(['run', '--rm', '-t', '--network', 'none']);
+    const result = await inTerminal(
+      [...argv, '--security-opt', 'seccomp=unconfined', image(), 'tty'],
+      { CONTAINERS_CONF: conf },
+    );
+    expect(result).toMatchObject({ exitCode: 0, stdout: '/dev/pts/0' });
+  });
+
+  it('gives run -t the size of the caller terminal', async () => {
+    const argv = podmanArgv(['run', '--rm', '-t', '--network', 'none']);
+    const result = await inTerminal(
+      [...argv, '--security-opt', 'seccomp=unconfined', image(), 'sh', '-c', 'stty size'],
+      { CONTAINERS_CONF: conf },
+    );
+    expect(result).toMatchObject({ exitCode: 0, stdout: '33 101' });
   });
 
   it('refuses the default seccomp profile with a message naming the field', async () => {
@@ -138,5 +186,14 @@ describe('iza-runtime under containerd (ctr)', () => {
       'echo from ctr; exit 3',
     ]);
     expect(result).toMatchObject({ stdout: 'from ctr', exitCode: 3 });
+  });
+
+  it('gives ctr run -t a pty of the container devpts, through the console socket', async () => {
+    // ctr sets no consoleSize and resizes only after start, so the size is not checked here.
+    const argv = ['ctr', '-a', sock, 'run', '--rm', '-t', '--runc-binary', RUNTIME];
+    const result = await inTerminal([...argv, image(), 'ctr-oci-tty', 'tty']);
+    // ctr's copy through script's pty leaves a carriage return of the line end behind.
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toMatch(/^\/dev\/pts\/0\r*$/);
   });
 });
