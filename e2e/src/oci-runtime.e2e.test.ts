@@ -30,6 +30,36 @@ function podman(args: string[]) {
 
 const run = (args: string[]) => podman(['run', '--rm', '--network', 'none', ...args]);
 
+const shellQuote = (word: string) => `'${word.replace(/'/g, `'\\''`)}'`;
+
+/**
+ * Runs `argv` with a terminal of its own, as a user at a shell would: `script` gives it a pty
+ * (sized rows x cols first) and copies what it prints. `-t` callers ask their terminal's size.
+ */
+function inTerminal(argv: string[], env: Record<string, string> = {}) {
+  const line = `stty rows 33 cols 101; exec ${argv.map(shellQuote).join(' ')}`;
+  return execa('script', ['-qec', line, '/dev/null'], {
+    reject: false,
+    env,
+    timeout: 120_000,
+  });
+}
+
+const podmanArgv = (args: string[]) => [
+  'podman',
+  '--root',
+  join(tmp, 'root'),
+  '--runroot',
+  join(tmp, 'runroot'),
+  '--cgroup-manager',
+  'cgroupfs',
+  '--events-backend',
+  'file',
+  '--runtime',
+  RUNTIME,
+  ...args,
+];
+
 describe('iza-runtime under podman', () => {
   beforeAll(async () => {
     writeFileSync(
@@ -94,6 +124,20 @@ describe('iza-runtime under podman', () => {
     expect(unconfined.stdout).toMatch(/^Seccomp:\t0\n/);
     expect(unconfined.stdout).not.toMatch(/Operation not permitted/);
   });
+
+  it('gives run -t a pty of the container devpts, through the console socket', async () => {
+    const argv = podmanArgv(['run', '--rm', '-t', '--network', 'none']);
+    const result = await inTerminal([...argv, image(), 'tty'], { CONTAINERS_CONF: conf });
+    expect(result).toMatchObject({ exitCode: 0, stdout: '/dev/pts/0' });
+  });
+
+  it('gives run -t the size of the caller terminal', async () => {
+    const argv = podmanArgv(['run', '--rm', '-t', '--network', 'none']);
+    const result = await inTerminal([...argv, image(), 'sh', '-c', 'stty size'], {
+      CONTAINERS_CONF: conf,
+    });
+    expect(result).toMatchObject({ exitCode: 0, stdout: '33 101' });
+  });
 });
 
 describe('iza-runtime under containerd (ctr)', () => {
@@ -144,5 +188,14 @@ describe('iza-runtime under containerd (ctr)', () => {
       'echo from ctr; exit 3',
     ]);
     expect(result).toMatchObject({ stdout: 'from ctr', exitCode: 3 });
+  });
+
+  it('gives ctr run -t a pty of the container devpts, through the console socket', async () => {
+    // ctr sets no consoleSize and resizes only after start, so the size is not checked here.
+    const argv = ['ctr', '-a', sock, 'run', '--rm', '-t', '--runc-binary', RUNTIME];
+    const result = await inTerminal([...argv, image(), 'ctr-oci-tty', 'tty']);
+    // ctr's copy through script's pty leaves a carriage return of the line end behind.
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toMatch(/^\/dev\/pts\/0\r*$/);
   });
 });

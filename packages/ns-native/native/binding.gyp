@@ -11,6 +11,7 @@
         "src/child_exec.cc",
         "src/waits.cc",
         "src/pty.cc",
+        "src/send_fd.cc",
         "src/root_ops.cc",
         "src/seccomp.cc"
       ],

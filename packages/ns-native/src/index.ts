@@ -59,6 +59,7 @@ export {
 export { startContainerByFifo } from './fifo.js';
 export { openPty, setWindowSize } from './pty.js';
 export type { Pty } from './pty.js';
+export { sendFd, SEND_FD_NAME_MAX } from './send-fd.js';
 export { namespacesAvailable } from './namespaces.js';
 export type { NamespaceKind } from './namespaces.js';
 export { resolveUser, parsePasswd, parseGroup } from './user.js';

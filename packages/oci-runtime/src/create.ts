@@ -12,6 +12,7 @@ import {
   removeCgroupDirs,
   signalCgroup,
 } from './container-cgroup.js';
+import { checkConsoleSize, checkTerminalRequest, sendTerminal } from './console-socket.js';
 import { invalidConfig, OciErrorCode, unsupported } from './errors.js';
 import { runHooks } from './hooks.js';
 import { mapOciConfig } from './map-config.js';
@@ -34,8 +35,18 @@ export interface CreateOptions {
   id: string;
   /** Written with the init's pid once it is created (atomically, as runc). */
   pidFile?: string;
-  /** An AF_UNIX socket path that receives the pty master when `process.terminal` is true. */
+  /**
+   * An AF_UNIX stream socket that receives the pty master when `process.terminal` is true (runc's
+   * `--console-socket`); required then, unless `foreground` attaches a terminal.
+   */
   consoleSocket?: string;
+  /**
+   * Set by a caller that stays in the foreground (`run`). `hostTerminal` says it can attach a
+   * `process.terminal` pty to a terminal of its own: the master is then returned as
+   * `CreatedContainer.terminal` instead of sent to a console socket. A foreground caller takes
+   * no console socket (runc).
+   */
+  foreground?: { hostTerminal: boolean };
   /** runc's ramdisk mode (MS_MOVE + chroot); refused: iza always uses pivot_root. */
   noPivot?: boolean;
   /**
@@ -55,6 +66,8 @@ export interface CreatedContainer {
   state: OciState;
   /** The spawn handle (for an in-process caller that also reaps the init, like `run`). */
   process: ContainerProcess;
+  /** The pty master for a `foreground.hostTerminal` caller, who owns and closes it; else null. */
+  terminal: number | null;
 }
 
 function readConfig(bundle: string): OciSpec {
@@ -103,13 +116,18 @@ export async function createContainerFromSpec(
   const placement = cgroupPlacement(mapped.cgroupsPath, options.id);
   if (options.noPivot === true)
     throw unsupported('--no-pivot', 'not supported: iza always uses pivot_root');
-  // LIMITATION: no console socket support yet: a terminal container is refused.
-  if (mapped.process.terminal)
-    throw unsupported('process.terminal', 'not supported yet', 'run without a terminal (no -t)');
+  checkTerminalRequest({
+    terminal: mapped.process.terminal === true,
+    consoleSocket: options.consoleSocket,
+    foreground: options.foreground !== undefined,
+    hostTerminal: options.foreground?.hostTerminal === true,
+  });
+  const consoleSize = checkConsoleSize(mapped.consoleSize);
 
   const paths = containerPaths(root, options.id);
   makeContainerDir(root, options.id);
   let child: ContainerProcess | undefined;
+  let terminal: number | null = null;
   let cgroupPaths: string[] = [];
 
   try {
@@ -123,7 +141,13 @@ export async function createContainerFromSpec(
       pdeathSignal: options.killOnExit ?? false,
       ...(options.stdio === undefined ? {} : { stdio: options.stdio }),
     });
-    if (child.terminal !== null) closeSync(child.terminal);
+    terminal = child.terminal;
+    if (terminal !== null && options.consoleSocket !== undefined) {
+      // runc hands the pty over during create, before hooks run, so a caller sees output early.
+      const master = terminal;
+      terminal = null;
+      sendTerminal(master, options.consoleSocket, consoleSize);
+    }
 
     const cgroup = await createContainerCgroup({
       placement,
@@ -160,8 +184,9 @@ export async function createContainerFromSpec(
 
     saveState(root, state);
     if (options.pidFile !== undefined) writePidFile(resolve(options.pidFile), child.pid);
-    return { pid: child.pid, state: publicState(state, 'created'), process: child };
+    return { pid: child.pid, state: publicState(state, 'created'), process: child, terminal };
   } catch (err) {
+    if (terminal !== null) closeSync(terminal);
     if (child !== undefined) {
       signalCgroup(cgroupPaths, 9);
       // A fifo-mode init blocks opening the fifo and never sees its socket close: kill it.

@@ -18,6 +18,13 @@ export const OciErrorCode = {
   InvalidSignal: 'ERR_IZA_OCI_INVALID_SIGNAL',
   /** A lifecycle hook failed, timed out or could not be run. */
   HookFailed: 'ERR_IZA_OCI_HOOK_FAILED',
+  /**
+   * `process.terminal` and `--console-socket` do not go together: a terminal with nowhere to send
+   * it, or a console socket without a terminal (runc's rules).
+   */
+  Terminal: 'ERR_IZA_OCI_TERMINAL',
+  /** The pty master could not be sent to the console socket (the cause is the system error). */
+  ConsoleSocket: 'ERR_IZA_OCI_CONSOLE_SOCKET',
   /** Command line usage: unknown command or flag, missing argument. */
   Usage: 'ERR_IZA_OCI_USAGE',
 } as const;

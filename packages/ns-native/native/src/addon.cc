@@ -53,6 +53,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitSpawn(env, exports);
   InitWaits(env, exports);
   InitPty(env, exports);
+  InitSendFd(env, exports);
   InitRootOps(env, exports);
   InitSeccomp(env, exports);
   return exports;

@@ -1,4 +1,5 @@
 import { writeSync } from 'node:fs';
+import { isatty } from 'node:tty';
 import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 
@@ -66,7 +67,13 @@ export async function runCommand(p: ParsedArgv, log: RuntimeLog): Promise<number
     case 'run':
       if (p.flags['detach'] === true)
         throw unsupported('run --detach', 'not supported: use create and start');
-      return runContainer({ ...createOptions(p, root), onWarning });
+      // A terminal container in the foreground is attached to ours, when we have one.
+      // LIMITATION: without a tty on stdin and stdout, run refuses a terminal config.
+      return runContainer({
+        ...createOptions(p, root),
+        onWarning,
+        ...(isatty(0) && isatty(1) ? { terminalIO: { input: 0, output: 1 } } : {}),
+      });
     case 'start':
       await startContainer({ root, id: oneId(p), onWarning });
       return 0;
@@ -119,6 +126,7 @@ commands:
   kill [--all] ID [SIGNAL]  signal the container (default SIGTERM)
   delete [--force] ID delete a stopped (or created; --force: running) container
   run --bundle B ID   create, start, wait and delete; exits with the container's status
+                      (a process.terminal container is attached to this terminal)
   spec [--bundle B]   write a starting config.json
   features            print the features JSON
 
