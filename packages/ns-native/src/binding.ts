@@ -68,6 +68,8 @@ export interface NativeBinding {
   getrlimit(resource: number): { soft: number; hard: number };
   /** Compiles a filter with libseccomp (native/src/seccomp.cc); src/seccomp.ts validates first. */
   compileSeccomp(filter: NativeSeccompFilter): { program: Buffer; unknown: string[] };
+  /** The libseccomp version in use, e.g. `2.5.4`. */
+  seccompVersion(): string;
 }
 
 /** A seccomp filter flattened to libseccomp's numbers (src/seccomp.ts builds it). */

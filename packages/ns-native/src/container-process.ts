@@ -131,15 +131,21 @@ export class ContainerProcess {
  * Clones the container child into its new namespaces and waits until it has set up its root
  * (mounts, pivot_root, hostname, lo...) and waits for start. Rejects with ContainerSpecError for
  * an invalid spec (nothing cloned) or ContainerStartError when setup failed (child reaped).
+ * `seccompCacheDir` keeps compiled seccomp programs between runs (see compileSeccomp).
  */
 export async function createContainerProcess(
   spec: ContainerProcessSpec,
-  options: { binding?: NativeBinding; host?: SpawnHost } = {},
+  options: { binding?: NativeBinding; host?: SpawnHost; seccompCacheDir?: string } = {},
 ): Promise<ContainerProcess> {
   const binding = options.binding ?? loadBinding();
   const { plan, labels } = buildSpawnPlan(spec, options.host ?? nodeSpawnHost(binding));
   if (spec.seccomp !== undefined) {
-    const compiled = compileSeccomp(spec.seccomp, binding);
+    const cache = options.seccompCacheDir;
+    const compiled = compileSeccomp(
+      spec.seccomp,
+      binding,
+      cache === undefined ? {} : { cacheDir: cache },
+    );
     plan.seccomp = compiled.program;
     plan.seccompFlags = compiled.flags;
   }

@@ -72,6 +72,7 @@ export type {
   SeccompAction,
   SeccompOperator,
   CompiledSeccomp,
+  CompileSeccompOptions,
 } from './seccomp.js';
 export { defaultSeccompProfile } from './seccomp-default.js';
 export type { DefaultSeccompOptions } from './seccomp-default.js';

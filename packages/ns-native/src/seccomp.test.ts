@@ -1,4 +1,9 @@
-import { describe, expect, it } from '@jest/globals';
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import type { NativeBinding } from './binding.js';
 
 import { loadBinding } from './load.js';
 import { compileSeccomp, seccompFilterPlan, type SeccompSpec } from './seccomp.js';
@@ -189,6 +194,65 @@ describe('compileSeccomp (libseccomp)', () => {
         message: expect.stringMatching(/vax/),
       }),
     );
+  });
+});
+
+describe('compileSeccomp with a cache directory', () => {
+  const real = loadBinding();
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'iza-seccomp-cache-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  function counting(version = real.seccompVersion()) {
+    const calls = { n: 0 };
+    const binding: NativeBinding = {
+      ...real,
+      seccompVersion: () => version,
+      compileSeccomp: (filter) => {
+        calls.n++;
+        return real.compileSeccomp(filter);
+      },
+    };
+    return { binding, calls };
+  }
+
+  it('compiles once, then reads the same program back', () => {
+    const { binding, calls } = counting();
+    const spec = defaultSeccompProfile({ arch: 'x64' });
+    const first = compileSeccomp(spec, binding, { cacheDir: join(dir, 'c') });
+    const second = compileSeccomp(spec, binding, { cacheDir: join(dir, 'c') });
+    expect(calls.n).toBe(1);
+    expect(second.program.equals(first.program)).toBe(true);
+    expect(second.unknown).toEqual(first.unknown);
+    expect(readdirSync(join(dir, 'c'))).toHaveLength(1);
+  });
+
+  it('keys on the filter and on the libseccomp version', () => {
+    const a = counting('2.5.4');
+    const b = counting('2.6.0');
+    const spec = allowAll([{ names: ['mkdir'], action: 'SCMP_ACT_ERRNO' }]);
+    compileSeccomp(spec, a.binding, { cacheDir: dir });
+    compileSeccomp(spec, b.binding, { cacheDir: dir });
+    compileSeccomp(allowAll([{ names: ['rmdir'], action: 'SCMP_ACT_ERRNO' }]), a.binding, {
+      cacheDir: dir,
+    });
+    expect(a.calls.n + b.calls.n).toBe(3);
+    expect(readdirSync(dir)).toHaveLength(3);
+  });
+
+  it('compiles again over a damaged entry and repairs it', () => {
+    const { binding, calls } = counting();
+    const spec = allowAll([{ names: ['mkdir'], action: 'SCMP_ACT_ERRNO' }]);
+    const good = compileSeccomp(spec, binding, { cacheDir: dir });
+    const [file = ''] = readdirSync(dir);
+    writeFileSync(join(dir, file), JSON.stringify({ program: 'AAAA', unknown: [] }));
+    const again = compileSeccomp(spec, binding, { cacheDir: dir });
+    expect(calls.n).toBe(2);
+    expect(again.program.equals(good.program)).toBe(true);
+    compileSeccomp(spec, binding, { cacheDir: dir });
+    expect(calls.n).toBe(2);
   });
 });
 

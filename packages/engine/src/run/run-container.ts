@@ -214,7 +214,9 @@ export async function runContainer(ctx: RunContext, req: RunRequest): Promise<nu
       pdeathSignal: true,
     };
 
-    const proc = await createContainerProcess(spec);
+    const proc = await createContainerProcess(spec, {
+      seccompCacheDir: join(ctx.root, 'cache', 'seccomp'),
+    });
     // Until wait() has reaped it, the pid cannot be reused: signalling it by pid is safe.
     let started = false;
     let reaped = false;

@@ -151,10 +151,20 @@ Napi::Value JsCompileSeccomp(const Napi::CallbackInfo &info) {
   return result;
 }
 
+// seccompVersion() -> "2.5.4": the libseccomp this addon runs with. A compiled program is
+// cached under a key that includes it, since a newer libseccomp knows more syscall names.
+Napi::Value JsSeccompVersion(const Napi::CallbackInfo &info) {
+  const scmp_version *v = seccomp_version();
+  std::string text =
+      std::to_string(v->major) + "." + std::to_string(v->minor) + "." + std::to_string(v->micro);
+  return Napi::String::New(info.Env(), text);
+}
+
 }  // namespace
 
 void InitSeccomp(Napi::Env env, Napi::Object exports) {
   exports.Set("compileSeccomp", Napi::Function::New(env, JsCompileSeccomp));
+  exports.Set("seccompVersion", Napi::Function::New(env, JsSeccompVersion));
 }
 
 }  // namespace iza
