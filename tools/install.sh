@@ -21,6 +21,10 @@ pnpm --filter @iza/cli --prod --config.inject-workspace-packages=true deploy "$t
 rm -rf "$prefix/lib/iza"
 mkdir -p "$prefix/lib" "$prefix/bin"
 mv "$tmp/iza" "$prefix/lib/iza"
-ln -sfn "$prefix/lib/iza/dist/bin/iza.js" "$prefix/bin/iza"
-chmod +x "$prefix/lib/iza/dist/bin/iza.js"
+# The V8 startup snapshot is built for this machine's node, so it is not in the package: copy it.
+if [[ -d packages/cli/dist/snapshot ]]; then
+  cp -r packages/cli/dist/snapshot "$prefix/lib/iza/dist/snapshot"
+fi
+ln -sfn "$prefix/lib/iza/bin/iza" "$prefix/bin/iza"
+chmod +x "$prefix/lib/iza/bin/iza"
 echo "installed $prefix/bin/iza ($("$prefix/bin/iza" --version))"

@@ -6,18 +6,24 @@ import { fileURLToPath } from 'node:url';
 import type { NativeBinding } from './binding.js';
 import { createSystemError } from './system-error.js';
 
-const moduleDir = dirname(fileURLToPath(import.meta.url));
-const packageRoot = dirname(moduleDir);
+// Read when the addon is loaded, not when this module is evaluated: a program whose heap was
+// saved in a V8 startup snapshot (the `iza` CLI) evaluated this module on the machine that built
+// it, and is told where it lives now before it loads anything.
+function candidatePaths(): string[] {
+  const moduleDir = dirname(fileURLToPath(import.meta.url));
+  const packageRoot = dirname(moduleDir);
+  return [
+    join(packageRoot, 'native', 'build', 'Release', 'iza_ns.node'),
+    join(packageRoot, 'native', 'build', 'Debug', 'iza_ns.node'),
+    join(moduleDir, 'iza_ns.node'),
+  ];
+}
 
 /**
  * Where the loader looks for the addon: this package's release and debug builds, and a copy
  * beside the loading module (a bundled program, such as the `iza` CLI, ships one there).
  */
-export const addonCandidates: readonly string[] = [
-  join(packageRoot, 'native', 'build', 'Release', 'iza_ns.node'),
-  join(packageRoot, 'native', 'build', 'Debug', 'iza_ns.node'),
-  join(moduleDir, 'iza_ns.node'),
-];
+export const addonCandidates: readonly string[] = candidatePaths();
 
 let cached: NativeBinding | undefined;
 
@@ -30,7 +36,8 @@ export function loadBinding(): NativeBinding {
   if (cached) return cached;
 
   const require = createRequire(import.meta.url);
-  const found = addonCandidates
+  const candidates = candidatePaths();
+  const found = candidates
     .map((path) => ({ path, mtime: mtimeOf(path) }))
     .filter((c) => c.mtime > 0)
     .sort((a, b) => b.mtime - a.mtime);
@@ -47,7 +54,7 @@ export function loadBinding(): NativeBinding {
     }
   }
 
-  const tried = addonCandidates.map((p) => `  ${p}`).join('\n');
+  const tried = candidates.map((p) => `  ${p}`).join('\n');
   const why = failures.length ? `\nload errors:\n  ${failures.join('\n  ')}` : '';
   const err = new Error(
     `@iza/ns-native: the native addon is not built; tried:\n${tried}${why}\n` +
