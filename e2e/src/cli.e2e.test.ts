@@ -58,6 +58,18 @@ describe('iza', () => {
     expect(report.exitCode).not.toBe(0);
     expect(report).toMatchObject({ stackFrames: [] });
   });
+
+  // V8 refuses a startup snapshot when its flags differ from the build's (node exits 14): a
+  // NODE_OPTIONS with a V8 flag, common in CI setups, must send iza to its plain bundle.
+  it.each([
+    ['a V8 flag', '--max-old-space-size=200'],
+    ['a node flag', '--no-warnings'],
+  ])('starts and runs a container with %s in NODE_OPTIONS', async (_what, options) => {
+    const env = { NODE_OPTIONS: options };
+    expect(await iza(['--version'], { env })).toMatchObject({ exitCode: 0 });
+    const result = await iza(['run', '--rm', '/bin/sh', '-c', 'echo ok'], { root, env });
+    expect(result).toMatchObject({ exitCode: 0, stdout: 'ok' });
+  });
 });
 
 describe('iza info --format json', () => {

@@ -47,7 +47,9 @@ export async function iza(args: string[], opts: IzaOptions = {}): Promise<IzaRes
     reject: false,
     timeout: opts.timeout ?? 120_000,
     killSignal: 'SIGKILL',
-    env: { CI: '1', NO_COLOR: '1', ...opts.env },
+    // jest's NODE_OPTIONS is the test runner's, not a user's: without it iza starts as a user's
+    // does (from its snapshot); tests that need NODE_OPTIONS pass it in opts.env.
+    env: { CI: '1', NO_COLOR: '1', NODE_OPTIONS: undefined, ...opts.env },
     ...(opts.input === undefined ? { stdin: 'ignore' } : { input: opts.input }),
   });
   if (child.pid !== undefined) opts.onSpawn?.(child.pid);

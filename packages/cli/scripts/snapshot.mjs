@@ -1,8 +1,10 @@
 // Builds the CLI's V8 startup snapshot into dist/snapshot/: iza.cjs (one CommonJS bundle of
 // dist/bin/iza-snapshot.js, the only form `node --build-snapshot` takes), iza.blob (the heap
-// after evaluating it, with the run and pull modules compiled and evaluated) and node.stamp (the
-// size and mtime of the node that built it: a blob only loads into that same binary, so
-// bin/iza falls back to the plain bundle when node changed). Start-up measurements: README.
+// after evaluating it, with the run and pull modules compiled and evaluated) and node.stamp: the
+// size and mtime of the node that built it and the CPU's flags line from /proc/cpuinfo. V8 loads
+// a blob only into the same binary on a CPU with the same features (its cached-data version tag
+// hashes both), so bin/iza falls back to the plain bundle when either differs, as on another
+// machine or in a VM with another CPU model. Start-up measurements: README.
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -23,6 +25,8 @@ await build({
   platform: 'node',
   target: 'node20',
   external: ['*.node'],
+  minifyWhitespace: true,
+  minifySyntax: true,
   define: {
     __IZA_VERSION__: JSON.stringify(version),
     // Read at call time (see src/bin/iza-snapshot.ts), so paths follow the installed files.
@@ -40,4 +44,11 @@ execFileSync(process.execPath, ['--snapshot-blob', 'iza.blob', '--build-snapshot
   stdio: ['ignore', 'ignore', 'pipe'],
 });
 const node = statSync(process.execPath);
-writeFileSync(join(outdir, 'node.stamp'), `${node.size} ${Math.floor(node.mtimeMs / 1000)}\n`);
+const cpuFlags =
+  readFileSync('/proc/cpuinfo', 'utf8')
+    .split('\n')
+    .find((line) => line.startsWith('flags')) ?? '';
+writeFileSync(
+  join(outdir, 'node.stamp'),
+  `${node.size} ${Math.floor(node.mtimeMs / 1000)}\n${cpuFlags}\n`,
+);
