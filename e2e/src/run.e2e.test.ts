@@ -277,3 +277,60 @@ describe.each(['overlay', 'copy'] as const)('iza run --storage-driver %s', (driv
     });
   });
 });
+
+// docker pulls an image `run` does not have. bin/iza moves NODE_EXTRA_CA_CERTS aside for run
+// (Node pays for it at start-up) and pulls in a child that has it back: both ways are covered.
+describe('iza run of an image not in the store', () => {
+  let root: string | undefined;
+
+  afterEach(async () => {
+    if (root !== undefined) expect(await removeIzaRoot(root)).toEqual([]);
+    root = undefined;
+  });
+
+  it.each([
+    ['without NODE_EXTRA_CA_CERTS', {}],
+    ['with NODE_EXTRA_CA_CERTS (pulled by a child iza)', { NODE_EXTRA_CA_CERTS: caFile() }],
+  ])('pulls it first and runs it, %s', async (_how, env: Record<string, string>) => {
+    root = await makeIzaRoot('run-pull');
+    const ref = fixture('minimal:latest').ref;
+
+    const result = await iza(['run', '--rm', ref, 'hostname'], { root, env });
+
+    expect(result).toMatchObject({ exitCode: 0, stdout: 'iza-container' });
+    expect(result.stderr).toMatch(/Status: Downloaded newer image/);
+    const images = await iza(['images', '-q'], { root });
+    expect(lines(images.stdout)).toHaveLength(1);
+  });
+
+  it('pulls again with --pull always, through the child when NODE_EXTRA_CA_CERTS is set', async () => {
+    root = await makeIzaRoot('run-pull');
+    const ref = fixture('minimal:latest').ref;
+    const env = { NODE_EXTRA_CA_CERTS: caFile() };
+    expect(await iza(['pull', '-q', ref], { root })).toMatchObject({ exitCode: 0 });
+
+    const result = await iza(['run', '--rm', '--pull', 'always', ref, 'true'], { root, env });
+
+    expect(result).toMatchObject({ exitCode: 0 });
+    expect(result.stderr).toMatch(/Image is up to date/);
+  });
+
+  it('exits 125 with the pull error when the image exists nowhere', async () => {
+    root = await makeIzaRoot('run-pull');
+    const ref = fixture('minimal:latest').ref.replace(/minimal:latest$/, 'nowhere:latest');
+
+    const result = await iza(['run', '--rm', ref, 'true'], {
+      root,
+      env: { NODE_EXTRA_CA_CERTS: caFile() },
+    });
+
+    expect(result.exitCode).toBe(125);
+    expect(result.stderr).toMatch(/nowhere/);
+    expect(lines((await iza(['images', '-q'], { root })).stdout)).toEqual([]);
+  });
+});
+
+/** A CA bundle node accepts: the system's, as on hosts that set NODE_EXTRA_CA_CERTS. */
+function caFile(): string {
+  return '/etc/ssl/certs/ca-certificates.crt';
+}

@@ -13,6 +13,8 @@ export interface CommandContext {
   env: NodeJS.ProcessEnv;
   /** iza's version, from its package.json. */
   version: string;
+  /** The arguments before the command (global options), to start another iza the same way. */
+  globalArgv: string[];
 }
 
 /**

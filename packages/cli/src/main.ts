@@ -56,6 +56,7 @@ export async function main(argv: string[], io = defaultIo()): Promise<number> {
     stderr: io.stderr,
     env: io.env,
     version: version(),
+    globalArgv: commandIndex >= 0 ? argv.slice(0, commandIndex) : [],
   });
 
   if (mod?.fast) {

@@ -1,7 +1,12 @@
 import { findIzaError, formatErrorChain } from '@iza/errors';
 
+/** The code of a failed pull in a child iza, whose own error lines are the report. */
+export const PULL_CHILD_FAILED = 'ERR_IZA_CLI_PULL_FAILED';
+
 /** Writes `Error: <chain>` and, when the error carries one, `hint: <hint>` to stderr. */
 export function printError(stderr: NodeJS.WritableStream, err: unknown): void {
+  // A child iza (the pull of `iza run`, deferred-ca.ts) already printed this failure's lines.
+  if (findIzaError(err)?.code === PULL_CHILD_FAILED) return;
   stderr.write(`Error: ${formatErrorChain(err)}\n`);
   const hint = findIzaError(err)?.hint;
   if (hint) stderr.write(`hint: ${hint}\n`);

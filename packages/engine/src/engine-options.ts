@@ -22,6 +22,11 @@ export interface EngineOptions {
   configFile?: { path: string; found: boolean } | undefined;
   /** The version `iza info` reports. */
   version?: string;
+  /**
+   * How `run` pulls an image it does not have; default `Engine.pull` in this process. (The CLI
+   * pulls in a child process when it was started without NODE_EXTRA_CA_CERTS for speed.)
+   */
+  pullForRun?: ((ref: string, platform: string | undefined) => Promise<void>) | undefined;
   /** Warnings for the user (`OverlayFS not available, using copy fallback`). */
   onWarning?: (message: string) => void;
 }

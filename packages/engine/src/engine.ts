@@ -245,7 +245,8 @@ export class Engine {
       });
     }
     if (!found) {
-      await this.pull(ref, { platform, ...(onEvent ? { onEvent } : {}) });
+      if (this.options.pullForRun) await this.options.pullForRun(ref, platform);
+      else await this.pull(ref, { platform, ...(onEvent ? { onEvent } : {}) });
       found = lookupImage(store, ref);
     }
     if (!found) throw new IzaError('ERR_IZA_IMAGE_NOT_FOUND', `Image '${ref}' not found`);

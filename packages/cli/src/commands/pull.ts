@@ -3,6 +3,7 @@ import type { Argv } from 'yargs';
 import type { CommandModule } from '../command.js';
 import { engineFor } from '../engine-from-globals.js';
 import { createPullRenderer } from '../pull-progress.js';
+import { pullReport } from '../pull-report.js';
 
 const pull: CommandModule = {
   command: 'pull <image>',
@@ -43,11 +44,7 @@ const pull: CommandModule = {
       ctx.stdout.write(`${result.digest}\n`);
       return 0;
     }
-    const status =
-      result.status === 'up-to-date'
-        ? `Image is up to date for ${result.familiarName}`
-        : `Downloaded newer image for ${result.familiarName}`;
-    ctx.stdout.write(`Digest: ${result.digest}\nStatus: ${status}\n${result.name}\n`);
+    ctx.stdout.write(pullReport(result));
     return 0;
   },
 };

@@ -5,7 +5,6 @@ import { engineFor } from '../engine-from-globals.js';
 import { asList } from '../global-options.js';
 import { addOptions, valuedFlags } from '../option-table.js';
 import type { OptionSpec } from '../option-table.js';
-import { createPullRenderer } from '../pull-progress.js';
 
 /** `iza run`'s flags: docker's, with docker's meaning. */
 const RUN_OPTIONS: OptionSpec[] = [
@@ -132,45 +131,38 @@ const run: CommandModule = {
   async handler(argv, ctx) {
     const str = (k: string) => (argv[k] === undefined ? undefined : String(argv[k]));
     const list = (k: string) => asList(argv[k]);
-    const engine = engineFor(ctx);
-    const progress = createPullRenderer(ctx.stderr, ctx.env);
-    try {
-      return await engine.run(
-        {
-          image: String(argv.image),
-          command: ctx.rest,
-          entrypoint: str('entrypoint'),
-          env: list('env'),
-          envFiles: list('envFile'),
-          workdir: str('workdir'),
-          user: str('user'),
-          hostname: str('hostname'),
-          name: str('name'),
-          volumes: list('volume'),
-          readOnly: argv.readOnly === true,
-          init: argv.init === true,
-          tty: argv.tty === true,
-          interactive: argv.interactive === true,
-          pull: argv.pull as 'missing' | 'always' | 'never',
-          platform: str('platform'),
-          limits: {
-            memory: str('memory'),
-            memorySwap: str('memorySwap'),
-            memoryReservation: str('memoryReservation'),
-            cpus: str('cpus'),
-            cpuShares: str('cpuShares'),
-            cpusetCpus: str('cpusetCpus'),
-            pidsLimit: str('pidsLimit'),
-          },
-          cgroupParent: str('cgroupParent'),
-          securityOpts: list('securityOpt'),
+    return engineFor(ctx).run(
+      {
+        image: String(argv.image),
+        command: ctx.rest,
+        entrypoint: str('entrypoint'),
+        env: list('env'),
+        envFiles: list('envFile'),
+        workdir: str('workdir'),
+        user: str('user'),
+        hostname: str('hostname'),
+        name: str('name'),
+        volumes: list('volume'),
+        readOnly: argv.readOnly === true,
+        init: argv.init === true,
+        tty: argv.tty === true,
+        interactive: argv.interactive === true,
+        pull: argv.pull as 'missing' | 'always' | 'never',
+        platform: str('platform'),
+        limits: {
+          memory: str('memory'),
+          memorySwap: str('memorySwap'),
+          memoryReservation: str('memoryReservation'),
+          cpus: str('cpus'),
+          cpuShares: str('cpuShares'),
+          cpusetCpus: str('cpusetCpus'),
+          pidsLimit: str('pidsLimit'),
         },
-        { stdin: process.stdin, stdout: ctx.stdout, stderr: ctx.stderr },
-        (e) => progress.onEvent(e),
-      );
-    } finally {
-      progress.stop();
-    }
+        cgroupParent: str('cgroupParent'),
+        securityOpts: list('securityOpt'),
+      },
+      { stdin: process.stdin, stdout: ctx.stdout, stderr: ctx.stderr },
+    );
   },
 };
 
