@@ -23,6 +23,9 @@ function podman(args: string[]) {
   const flags = ['--cgroup-manager', 'cgroupfs', '--events-backend', 'file', '--runtime', RUNTIME];
   return execa('podman', [...base, ...flags, ...args], {
     reject: false,
+    // conmon writes an `oom` file into its working directory after an OOM kill (with runc too):
+    // keep it in this suite's temp dir.
+    cwd: tmp,
     env: { CONTAINERS_CONF: conf },
     timeout: 120_000,
   });

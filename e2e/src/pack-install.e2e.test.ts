@@ -78,10 +78,14 @@ rmSync(root, { recursive: true, force: true });`,
     expected: /^images: 0$/,
   },
   '@iza/oci-runtime': {
-    script: `import { defaultSpec, parseSignal } from '@iza/oci-runtime';
+    // The API, and the iza-runtime executable an engine would be pointed at (the packed bundle).
+    script: `import { execFileSync } from 'node:child_process';
+import { defaultSpec, parseSignal } from '@iza/oci-runtime';
 const spec = defaultSpec({ rootless: false });
-console.log(spec.ociVersion + ' ' + spec.process.args.join(' ') + ' ' + parseSignal('KILL'));`,
-    expected: /^1\.\d+\.\d+ sh 9$/,
+const version = execFileSync('npx', ['--no', '--', 'iza-runtime', '--version'], { encoding: 'utf8' });
+console.log(spec.ociVersion + ' ' + spec.process.args.join(' ') + ' ' + parseSignal('KILL'));
+console.log(version.split('\\n')[0]);`,
+    expected: /^1\.\d+\.\d+ sh 9\niza-runtime version \d+\.\d+\.\d+$/,
   },
   '@iza/cli': {
     // `--` matters: without it npx takes --version for itself and prints npm's version.

@@ -6,13 +6,14 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 
 import { eventually, makeTestBundle, type TestBundle } from './test-support/bundle.js';
 
-const BIN = join(import.meta.dirname, '..', 'dist', 'bin', 'iza-runtime.js');
+// The executable as shipped: the launcher script, which starts the bundle.
+const BIN = join(import.meta.dirname, '..', 'bin', 'iza-runtime');
 const isRoot = process.getuid?.() === 0;
 
 let tb: TestBundle;
 
 function rt(...args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, '--root', tb.stateRoot, ...args], {
+  const r = spawnSync(BIN, ['--root', tb.stateRoot, ...args], {
     encoding: 'utf8',
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
@@ -23,7 +24,7 @@ function rtCreate(...args: string[]) {
   const outFile = join(tb.dir, 'create.out');
   const fd = openSync(outFile, 'w');
   try {
-    const r = spawnSync(process.execPath, [BIN, '--root', tb.stateRoot, 'create', ...args], {
+    const r = spawnSync(BIN, ['--root', tb.stateRoot, 'create', ...args], {
       stdio: ['ignore', fd, fd],
     });
     return { status: r.status, output: readFileSync(outFile, 'utf8') };
