@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, openSync, closeSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, openSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
@@ -264,5 +264,10 @@ describeRoot('lifecycle (root, busybox bundle)', () => {
     expect(out).toMatch(/^Seccomp:\t2\n/);
     expect(out).toMatch(/Permission denied\nrefused\n$/);
     expect(existsSync(join(tb.rootfs, 'tmp', 'd'))).toBe(false);
+    // Compiled once into the root's cache, which no container id can name.
+    expect(readdirSync(join(tb.stateRoot, '@seccomp'))).toHaveLength(1);
+    await runContainer({ root: tb.stateRoot, id, bundle: tb.bundle, stdio: [0, 2, 2] });
+    expect(readdirSync(join(tb.stateRoot, '@seccomp'))).toHaveLength(1);
+    expect(readdirSync(tb.stateRoot)).toEqual(['@seccomp']);
   });
 });

@@ -50,6 +50,14 @@ export function containerPaths(root: string, id: string) {
   return { dir, state: join(dir, 'state.json'), fifo: join(dir, 'exec.fifo') };
 }
 
+/**
+ * Where create keeps compiled seccomp programs: `<root>/@seccomp`, a name no container id can
+ * take ('@' is not allowed in ids), so it never meets a container's directory.
+ */
+export function seccompCacheDir(root: string): string {
+  return join(root, '@seccomp');
+}
+
 /** Creates `<root>/<id>` (0711 as runc); ERR_IZA_OCI_EXISTS when it is already there. */
 export function makeContainerDir(root: string, id: string): string {
   const { dir } = containerPaths(root, id);
