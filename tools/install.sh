@@ -22,7 +22,8 @@ pnpm --filter @iza/cli --prod --config.inject-workspace-packages=true deploy "$t
 rm -rf "$prefix/lib/iza"
 mkdir -p "$prefix/lib" "$prefix/bin"
 mv "$tmp/iza" "$prefix/lib/iza"
-# The V8 startup snapshot is built for this machine's node, so it is not in the package: copy it.
+# The V8 startup snapshots are built for this machine's node and CPU, so they are not in the
+# packages: copy them.
 if [[ -d packages/cli/dist/snapshot ]]; then
   cp -r packages/cli/dist/snapshot "$prefix/lib/iza/dist/snapshot"
 fi
@@ -34,5 +35,8 @@ echo "installed $prefix/bin/iza ($("$prefix/bin/iza" --version))"
 pnpm --filter @iza/oci-runtime --prod --config.inject-workspace-packages=true deploy "$tmp/rt" >/dev/null
 rm -rf "$prefix/lib/iza-runtime"
 mv "$tmp/rt" "$prefix/lib/iza-runtime"
+if [[ -d packages/oci-runtime/dist/snapshot ]]; then
+  cp -r packages/oci-runtime/dist/snapshot "$prefix/lib/iza-runtime/dist/snapshot"
+fi
 ln -sfn "$prefix/lib/iza-runtime/bin/iza-runtime" "$prefix/bin/iza-runtime"
 echo "installed $prefix/bin/iza-runtime ($("$prefix/bin/iza-runtime" --version | head -n 1))"

@@ -26,7 +26,8 @@ function podman(args: string[]) {
     // conmon writes an `oom` file into its working directory after an OOM kill (with runc too):
     // keep it in this suite's temp dir.
     cwd: tmp,
-    env: { CONTAINERS_CONF: conf },
+    // Without jest's NODE_OPTIONS, which would reach iza-runtime through podman and conmon.
+    env: { CONTAINERS_CONF: conf, NODE_OPTIONS: undefined },
     timeout: 120_000,
   });
 }
@@ -43,7 +44,7 @@ function inTerminal(argv: string[], env: Record<string, string> = {}) {
   const line = `stty rows 33 cols 101; exec ${argv.map(shellQuote).join(' ')}`;
   return execa('script', ['-qec', line, '/dev/null'], {
     reject: false,
-    env,
+    env: { ...env, NODE_OPTIONS: undefined },
     timeout: 120_000,
   });
 }
@@ -166,7 +167,9 @@ describe('iza-runtime under containerd (ctr)', () => {
         '',
       ].join('\n'),
     );
-    containerd = spawn('containerd', ['--config', config], { stdio: 'ignore' });
+    const env = { ...process.env };
+    delete env['NODE_OPTIONS'];
+    containerd = spawn('containerd', ['--config', config], { stdio: 'ignore', env });
     for (let i = 0; i < 200 && !existsSync(sock); i++) await new Promise((r) => setTimeout(r, 50));
     const pull = await ctr(['images', 'pull', '--plain-http', image()]);
     expect(pull.exitCode).toBe(0);
