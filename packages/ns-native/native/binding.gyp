@@ -9,6 +9,7 @@
         "src/child_main.cc",
         "src/child_mounts.cc",
         "src/child_exec.cc",
+        "src/child_hooks.cc",
         "src/waits.cc",
         "src/pty.cc",
         "src/send_fd.cc",

@@ -105,6 +105,8 @@ export interface NativeReport {
   /** Positive errno. */
   errno: number;
   index: number;
+  /** A failed hook's wait status (errno is then ECANCELED); else 0. */
+  detail: number;
   /** An fd passed with the report (the pty master), or -1. */
   fd: number;
 }
@@ -175,4 +177,19 @@ export interface NativeSpawnPlan {
   seccomp: Buffer | null;
   /** seccomp(2) SECCOMP_FILTER_FLAG_* bits. */
   seccompFlags: number;
+  /** Hooks the init runs itself; each reads `{"pid":<pid>` + the tail of its list. */
+  hooks: {
+    createContainer: NativeHookPlan[];
+    startContainer: NativeHookPlan[];
+    createStateTail: string;
+    startStateTail: string;
+  } | null;
+}
+
+/** One hook: execve(path, args, env); killed after timeoutMs (0 = never). */
+export interface NativeHookPlan {
+  path: string;
+  args: string[];
+  env: string[];
+  timeoutMs: number;
 }

@@ -71,6 +71,28 @@ export type StartMode = { kind: 'pipe' } | { kind: 'fifo'; path: string };
 export type Propagation =
   'private' | 'rprivate' | 'slave' | 'rslave' | 'shared' | 'rshared' | 'unbindable' | 'runbindable';
 
+/** An OCI hook (config.json `hooks.*[]`); `args[0]` is its argv[0], `env` all it gets. */
+export interface HookSpec {
+  path: string;
+  args?: string[];
+  env?: string[];
+  /** Seconds before it is killed and counts as failed; default no limit. */
+  timeout?: number;
+}
+
+/**
+ * The OCI hooks that only the container's init can run, at points of its own setup. Each reads
+ * the container's state on stdin: `state` as JSON with `pid` (the init's pid as the host sees
+ * it) and `status` set, `creating` for createContainer and `created` for startContainer.
+ */
+export interface InitHooksSpec {
+  /** Run in the container's namespaces before pivot_root; `path` is resolved on the host. */
+  createContainer?: HookSpec[];
+  /** Run in the container after start, before the program's execve; `path` is the container's. */
+  startContainer?: HookSpec[];
+  state: Record<string, unknown>;
+}
+
 export interface ContainerProcessSpec {
   /** Absolute host path of the prepared root (a directory or an overlay mount). */
   rootfs: string;
@@ -122,4 +144,6 @@ export interface ContainerProcessSpec {
    * `defaultSeccompProfile()` is docker's default.
    */
   seccomp?: SeccompSpec;
+  /** createContainer and startContainer hooks; a failing one fails the container. */
+  hooks?: InitHooksSpec;
 }

@@ -8,6 +8,7 @@ export type {
   NativeReport,
   NativeSpawnConstants,
   NativeSeccompFilter,
+  NativeHookPlan,
 } from './binding.js';
 export { loadBinding, addonCandidates } from './load.js';
 export { createSystemError, isSystemError } from './system-error.js';
@@ -33,6 +34,8 @@ export type {
   RlimitSpec,
   StartMode,
   Propagation,
+  HookSpec,
+  InitHooksSpec,
 } from './container-spec.js';
 export { createContainerProcess, ContainerProcess, nodeSpawnHost } from './container-process.js';
 export type { ContainerExit } from './container-process.js';

@@ -147,3 +147,45 @@ describe('buildSpawnPlan', () => {
     expect(() => buildSpawnPlan(spec(over), host)).toThrow(message);
   });
 });
+
+describe('buildSpawnPlan: init hooks', () => {
+  const hook = { path: '/usr/bin/hook', args: ['hook', '-v'], env: ['A=1'], timeout: 2 };
+
+  it('passes no hooks when none are asked for', () => {
+    expect(buildSpawnPlan(spec({}), host).plan.hooks).toBeNull();
+    const empty = { hooks: { createContainer: [], state: { id: 'c' } } };
+    expect(buildSpawnPlan(spec(empty), host).plan.hooks).toBeNull();
+  });
+
+  it('plans each list with the state after the pid the child writes first', () => {
+    const state = { pid: 99, ociVersion: '1.2.0', id: 'c' };
+    const hooks = { createContainer: [hook], startContainer: [{ path: '/x' }], state };
+    const { plan, labels } = buildSpawnPlan(spec({ hooks }), host);
+
+    expect(plan.hooks).toEqual({
+      createContainer: [
+        { path: '/usr/bin/hook', args: ['hook', '-v'], env: ['A=1'], timeoutMs: 2000 },
+      ],
+      startContainer: [{ path: '/x', args: ['/x'], env: [], timeoutMs: 0 }],
+      createStateTail: ',"ociVersion":"1.2.0","id":"c","status":"creating"}',
+      startStateTail: ',"ociVersion":"1.2.0","id":"c","status":"created"}',
+    });
+    const written = `{"pid":1234${plan.hooks?.createStateTail ?? ''}`;
+    expect(JSON.parse(written)).toEqual({
+      pid: 1234,
+      ociVersion: '1.2.0',
+      id: 'c',
+      status: 'creating',
+    });
+    expect(labels.createContainerHooks).toEqual(['/usr/bin/hook']);
+  });
+
+  it.each([
+    ['a relative path', { path: 'hook' }, /path must be absolute/],
+    ['a zero timeout', { path: '/h', timeout: 0 }, /timeout must be a positive/],
+    ['a NUL in an argument', { path: '/h', args: ['h', 'a\0b'] }, /NUL|nul/],
+  ])('rejects a hook with %s', (_what, bad, message) => {
+    const hooks = { startContainer: [bad], state: {} };
+    expect(() => buildSpawnPlan(spec({ hooks }), host)).toThrow(message);
+  });
+});

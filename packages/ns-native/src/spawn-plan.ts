@@ -1,6 +1,12 @@
-import type { NativeSpawnConstants, NativeSpawnPlan } from './binding.js';
+import type { NativeHookPlan, NativeSpawnConstants, NativeSpawnPlan } from './binding.js';
 import { capabilityNumber, defaultCapabilities } from './capabilities.js';
-import type { CapabilitySets, ContainerProcessSpec, NamespaceSpec } from './container-spec.js';
+import type {
+  CapabilitySets,
+  ContainerProcessSpec,
+  HookSpec,
+  InitHooksSpec,
+  NamespaceSpec,
+} from './container-spec.js';
 import {
   defaultDevices,
   defaultMaskedPaths,
@@ -36,6 +42,8 @@ export interface PlanLabels {
   readonly: string[];
   sysctls: string[];
   rlimits: string[];
+  createContainerHooks: string[];
+  startContainerHooks: string[];
 }
 
 const rlimitNumbers: Record<string, number> = {
@@ -253,6 +261,7 @@ export function buildSpawnPlan(
     // Compiled by createContainerProcess through the addon; the plan itself stays pure.
     seccomp: null,
     seccompFlags: 0,
+    hooks: hookPlans(spec.hooks),
   };
 
   const labels: PlanLabels = {
@@ -267,8 +276,41 @@ export function buildSpawnPlan(
     readonly,
     sysctls: sysctls.map((s) => s.key),
     rlimits: limits.map((l) => l.label),
+    createContainerHooks: (spec.hooks?.createContainer ?? []).map((h) => h.path),
+    startContainerHooks: (spec.hooks?.startContainer ?? []).map((h) => h.path),
   };
   return { plan, labels };
+}
+
+function hookPlan(hook: HookSpec, what: string): NativeHookPlan {
+  if (!hook.path.startsWith('/')) throw invalid(`${what} path must be absolute: ${hook.path}`);
+  const timeout = hook.timeout;
+  if (timeout !== undefined && !(Number.isInteger(timeout) && timeout > 0))
+    throw invalid(`${what} timeout must be a positive number of seconds`);
+  const args = hook.args ?? [hook.path];
+  const env = hook.env ?? [];
+  [hook.path, ...args, ...env].forEach((s) => checkCString(s, `${what} string`));
+  return { path: hook.path, args, env, timeoutMs: (timeout ?? 0) * 1000 };
+}
+
+// The child writes `{"pid":<pid>` and then this: the rest of the state, from its first ','.
+function stateTail(state: Record<string, unknown>, status: string): string {
+  const rest: Record<string, unknown> = { ...state, status };
+  delete rest['pid'];
+  const json = JSON.stringify(rest);
+  return json === '{}' ? '}' : `,${json.slice(1)}`;
+}
+
+function hookPlans(hooks: InitHooksSpec | undefined): NativeSpawnPlan['hooks'] {
+  const create = hooks?.createContainer ?? [];
+  const start = hooks?.startContainer ?? [];
+  if (hooks === undefined || (create.length === 0 && start.length === 0)) return null;
+  return {
+    createContainer: create.map((h) => hookPlan(h, 'createContainer hook')),
+    startContainer: start.map((h) => hookPlan(h, 'startContainer hook')),
+    createStateTail: stateTail(hooks.state, 'creating'),
+    startStateTail: stateTail(hooks.state, 'created'),
+  };
 }
 
 // runc's default /dev symlinks (libcontainer/rootfs_linux.go setupDevSymlinks).

@@ -102,7 +102,16 @@ const stages: Describe[] = [
     path: l.arg0,
   }),
   simple('seccomp', 'loading the seccomp filter', 'seccomp'),
+  perPath('hook', 'running createContainer hook', 'execve', (l) => l.createContainerHooks),
+  perPath('hook', 'running startContainer hook', 'execve', (l) => l.startContainerHooks),
 ];
+
+// A hook that ran and failed: ECANCELED with its wait status (native/src/child_hooks.cc).
+function hookFailure(status: number): string {
+  const signal = status & 0x7f;
+  if (signal !== 0) return `was killed by signal ${signal}`;
+  return `exited with status ${(status >> 8) & 0xff}`;
+}
 
 const errorMap = getSystemErrorMap();
 
@@ -124,9 +133,10 @@ export function startErrorFromReport(
     `errno ${report.errno}`,
   ];
 
+  const why = report.detail !== 0 ? hookFailure(report.detail) : `${code}: ${description}`;
   return new ContainerStartError({
     stage: info.stage,
-    message: `${info.doing}: ${code}: ${description}`,
+    message: `${info.doing}: ${why}`,
     code,
     errno: -report.errno,
     syscall: info.syscall,

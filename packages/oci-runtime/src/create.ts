@@ -125,6 +125,23 @@ export async function createContainerFromSpec(
   });
   const consoleSize = checkConsoleSize(mapped.consoleSize);
 
+  const created = new Date().toISOString();
+  const owner = userInfo().username;
+  // createContainer and startContainer run in the init, which adds its pid and the status.
+  const initHooks = {
+    createContainer: mapped.hooks.createContainer,
+    startContainer: mapped.hooks.startContainer,
+    state: {
+      ociVersion: spec.ociVersion,
+      id: options.id,
+      bundle,
+      rootfs: mapped.process.rootfs,
+      created,
+      owner,
+      annotations: mapped.annotations,
+    },
+  };
+
   const paths = containerPaths(root, options.id);
   makeContainerDir(root, options.id);
   let child: ContainerProcess | undefined;
@@ -139,6 +156,7 @@ export async function createContainerFromSpec(
     child = await createContainerProcess(
       {
         ...mapped.process,
+        hooks: initHooks,
         startWith: { kind: 'fifo', path: paths.fifo },
         pdeathSignal: options.killOnExit ?? false,
         ...(options.stdio === undefined ? {} : { stdio: options.stdio }),
@@ -174,8 +192,8 @@ export async function createContainerFromSpec(
       initStartTime: stat.startTime,
       bundle,
       rootfs: mapped.process.rootfs,
-      created: new Date().toISOString(),
-      owner: userInfo().username,
+      created,
+      owner,
       annotations: mapped.annotations,
       cgroupPaths,
       ownPidNamespace: mapped.ownPidNamespace,

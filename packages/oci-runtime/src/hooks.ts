@@ -6,10 +6,15 @@ import { IzaError } from '@iza/errors';
 import { invalidConfig, OciErrorCode, unsupported } from './errors.js';
 import type { OciHook, OciHooks } from './oci-config.js';
 
-/** The hooks iza runs, each list in config order (createContainer/startContainer are refused). */
+/**
+ * The hooks of a config, each list in config order. createContainer and startContainer run in
+ * the container's init (@iza/ns-native), the others in the runtime (runHooks).
+ */
 export interface Hooks {
   prestart: OciHook[];
   createRuntime: OciHook[];
+  createContainer: OciHook[];
+  startContainer: OciHook[];
   poststart: OciHook[];
   poststop: OciHook[];
 }
@@ -29,10 +34,6 @@ function checkHook(hook: OciHook, field: string): OciHook {
 /** Validates config.json `hooks`. */
 export function normalizeHooks(hooks: OciHooks | undefined): Hooks {
   const h = hooks ?? {};
-  // LIMITATION: createContainer and startContainer hooks must run inside the container's
-  // namespaces at points only the spawning child reaches; they are refused.
-  if (h.createContainer?.length) throw unsupported('hooks.createContainer');
-  if (h.startContainer?.length) throw unsupported('hooks.startContainer');
   for (const key of Object.keys(h)) {
     const known = [
       'prestart',
@@ -50,6 +51,8 @@ export function normalizeHooks(hooks: OciHooks | undefined): Hooks {
   return {
     prestart: list('prestart'),
     createRuntime: list('createRuntime'),
+    createContainer: list('createContainer'),
+    startContainer: list('startContainer'),
     poststart: list('poststart'),
     poststop: list('poststop'),
   };

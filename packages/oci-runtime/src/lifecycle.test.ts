@@ -170,10 +170,14 @@ describeRoot('lifecycle (root, busybox bundle)', () => {
       args: ['sh', '-c', `cat > ${out(name)}`],
       timeout: 5,
     });
+    // startContainer runs in the container: its path and the file it writes are the rootfs's.
+    const inContainer = { path: '/bin/sh', args: ['sh', '-c', 'cat > /startContainer.json'] };
     tb.writeConfig(['true'], (s) => {
       s.hooks = {
         prestart: [hook('prestart')],
         createRuntime: [hook('createRuntime')],
+        createContainer: [hook('createContainer')],
+        startContainer: [inContainer],
         poststart: [hook('poststart')],
         poststop: [hook('poststop')],
       };
@@ -184,7 +188,12 @@ describeRoot('lifecycle (root, busybox bundle)', () => {
 
     expect(read('prestart')).toMatchObject({ status: 'creating', pid: created.pid, id });
     expect(read('createRuntime')).toMatchObject({ status: 'creating', pid: created.pid });
+    expect(read('createContainer')).toEqual({ ...created.state, status: 'creating' });
+    expect(existsSync(join(tb.rootfs, 'startContainer.json'))).toBe(false);
     await startContainer({ root: tb.stateRoot, id });
+    await eventually(() => existsSync(join(tb.rootfs, 'startContainer.json')));
+    const started = readFileSync(join(tb.rootfs, 'startContainer.json'), 'utf8');
+    expect(JSON.parse(started)).toEqual({ ...created.state, status: 'created' });
     expect(read('poststart')).toMatchObject({ status: 'running', pid: created.pid });
     await eventually(() => containerState({ root: tb.stateRoot, id }).status === 'stopped');
     await deleteContainer({ root: tb.stateRoot, id });

@@ -229,14 +229,12 @@ describe('mapOciConfig', () => {
       'linux.intelRdt: not supported yet',
     ],
     [
-      'createContainer hooks',
-      (s) => void (s.hooks = { createContainer: [{ path: '/bin/true' }] }),
-      'hooks.createContainer: not supported yet',
-    ],
-    [
-      'startContainer hooks',
-      (s) => void (s.hooks = { startContainer: [{ path: '/bin/true' }] }),
-      'hooks.startContainer: not supported yet',
+      'a hook list the spec does not have',
+      (s) =>
+        void (s.hooks = { beforeEverything: [{ path: '/bin/true' }] } as NonNullable<
+          OciSpec['hooks']
+        >),
+      'hooks.beforeEverything: not supported yet',
     ],
     [
       'a windows section',

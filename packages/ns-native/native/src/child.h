@@ -61,13 +61,16 @@ enum Stage : int32_t {
   kStagePdeathSig,
   kStageExec,
   kStageSeccomp,
+  kStageCreateContainerHook,
+  kStageStartContainerHook,
 };
 
 struct ChildReport {
   int32_t kind;
   int32_t stage;
-  int32_t err;    // positive errno
-  int32_t index;  // which mount, device, path... the stage refers to; -1 when none
+  int32_t err;     // positive errno
+  int32_t index;   // which mount, device, path... the stage refers to; -1 when none
+  int32_t detail;  // a hook's wait status when it ran and failed (err is then ECANCELED)
 };
 
 enum MountKind : int32_t { kMountFs = 0, kMountBindDir = 1, kMountBindFile = 2 };
@@ -112,6 +115,22 @@ struct NsJoinPlan {
   int nstype = 0;
 };
 
+// An OCI hook the init runs itself (createContainer, startContainer): execve(path, argv, envp)
+// with the state JSON on stdin, killed after timeout_ms (0 = no limit).
+struct HookPlan {
+  std::string path;
+  std::vector<std::string> args, env;
+  std::vector<char *> argv, envp;  // point into args/env, NULL-terminated
+  int64_t timeout_ms = 0;
+};
+
+// The hooks of one point of the lifecycle and what they read: `{"pid":<the init's host pid>`
+// followed by state_tail (the rest of the state object, from its first ',').
+struct HookList {
+  std::vector<HookPlan> hooks;
+  std::string state_tail;
+};
+
 struct ChildPlan {
   std::string rootfs;
   bool readonly_rootfs = false;
@@ -152,7 +171,9 @@ struct ChildPlan {
   int stdio[3] = {0, 1, 2};
   bool terminal = false;
   bool pdeath_signal = true;
-  std::string start_fifo;  // empty = wait for the start byte on the report socket
+  std::string start_fifo;     // empty = wait for the start byte on the report socket
+  HookList create_container;  // before pivot_root, in the container's namespaces
+  HookList start_container;   // after start, before the program's execve
 
   int report_fd = -1;  // child's end of the report socketpair
 };
@@ -163,14 +184,18 @@ struct ChildPlan {
 // Child-side helpers shared by the child's translation units (child_*.cc).
 namespace child {
 
-[[noreturn]] void Fail(const ChildPlan &plan, Stage stage, int err, int index = -1);
+[[noreturn]] void Fail(const ChildPlan &plan, Stage stage, int err, int index = -1, int detail = 0);
 void Report(const ChildPlan &plan, ReportKind kind, Stage stage, int err, int index,
-            int send_fd = -1);
+            int send_fd = -1, int detail = 0);
 int OpenInRoot(int rootfd, const char *path, int flags, int *err);
 int ProcFdPath(char *buf, size_t size, int fd);
 void SetupMounts(const ChildPlan &plan, int rootfd, bool after_start);
 void SetupDevices(const ChildPlan &plan, int rootfd);
 void SetupMaskedAndReadonly(const ChildPlan &plan, int rootfd);
+// Writes the decimal pid of this process as the host sees it into buf; its length, or -1.
+int HostPid(const ChildPlan &plan, char *buf, size_t size);
+void RunHooks(const ChildPlan &plan, const HookList &list, Stage stage, const char *pid,
+              size_t pid_len);
 
 }  // namespace child
 

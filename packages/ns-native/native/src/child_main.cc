@@ -22,8 +22,9 @@ void ChildExec(const ChildPlan &plan);
 
 namespace child {
 
-void Report(const ChildPlan &plan, ReportKind kind, Stage stage, int err, int index, int send_fd) {
-  ChildReport r = {kind, stage, err, index};
+void Report(const ChildPlan &plan, ReportKind kind, Stage stage, int err, int index, int send_fd,
+            int detail) {
+  ChildReport r = {kind, stage, err, index, detail};
   struct iovec iov = {&r, sizeof r};
   struct msghdr msg = {};
   msg.msg_iov = &iov;
@@ -45,8 +46,8 @@ void Report(const ChildPlan &plan, ReportKind kind, Stage stage, int err, int in
   }
 }
 
-void Fail(const ChildPlan &plan, Stage stage, int err, int index) {
-  Report(plan, kReportError, stage, err, index);
+void Fail(const ChildPlan &plan, Stage stage, int err, int index, int detail) {
+  Report(plan, kReportError, stage, err, index, -1, detail);
   _exit(127);
 }
 
@@ -284,6 +285,18 @@ void ChildMain(const ChildPlan &plan) {
   setup_process_env(plan);
   child::SetupMaskedAndReadonly(plan, rootfd);
 
+  // The host's procfs is still at /proc until pivot_root: its /proc/self names this process
+  // as the host sees it, the pid the OCI state gives hooks.
+  char pid[24];
+  int pid_len = 0;
+  if (!plan.create_container.hooks.empty() || !plan.start_container.hooks.empty()) {
+    pid_len = child::HostPid(plan, pid, sizeof pid);
+    if (pid_len < 0)
+      Fail(plan, kStageCreateContainerHook, errno);
+  }
+  child::RunHooks(plan, plan.create_container, kStageCreateContainerHook, pid,
+                  static_cast<size_t>(pid_len));
+
   int fifo_fd = -1;
   if (!plan.start_fifo.empty()) {
     fifo_fd = open(plan.start_fifo.c_str(), O_PATH | O_CLOEXEC);
@@ -302,6 +315,8 @@ void ChildMain(const ChildPlan &plan) {
   if (fifo_fd >= 0)
     close(fifo_fd);
   enter_cgroup_namespace(plan);
+  child::RunHooks(plan, plan.start_container, kStageStartContainerHook, pid,
+                  static_cast<size_t>(pid_len));
   ChildExec(plan);
   _exit(127);
 }

@@ -158,6 +158,38 @@ static void read_exec(const Napi::Object &o, ChildPlan &plan) {
   plan.start_fifo = str(o, "startFifo");
 }
 
+// hooks: { createContainer: Hook[], startContainer: Hook[], createStateTail, startStateTail }
+static void read_hook_list(const Napi::Object &o, const char *key, const char *tail_key,
+                           HookList &list) {
+  Napi::Array a = arr(o, key);
+  for (uint32_t i = 0; i < a.Length(); i++) {
+    Napi::Object h = a.Get(i).As<Napi::Object>();
+    HookPlan hp;
+    hp.path = str(h, "path");
+    hp.args = strings(h, "args");
+    hp.env = strings(h, "env");
+    hp.timeout_ms = static_cast<int64_t>(num(h, "timeoutMs"));
+    list.hooks.push_back(std::move(hp));
+  }
+  // Pointers into the strings are taken once the vector no longer moves its elements.
+  for (HookPlan &hp : list.hooks) {
+    for (std::string &s : hp.args) hp.argv.push_back(&s[0]);
+    hp.argv.push_back(nullptr);
+    for (std::string &s : hp.env) hp.envp.push_back(&s[0]);
+    hp.envp.push_back(nullptr);
+  }
+  list.state_tail = str(o, tail_key);
+}
+
+static void read_hooks(const Napi::Object &o, ChildPlan &plan) {
+  Napi::Value v = o.Get("hooks");
+  if (!v.IsObject())
+    return;
+  Napi::Object h = v.As<Napi::Object>();
+  read_hook_list(h, "createContainer", "createStateTail", plan.create_container);
+  read_hook_list(h, "startContainer", "startStateTail", plan.start_container);
+}
+
 // Namespaces to join are opened here, by the parent, so a bad path fails before clone.
 static bool open_joins(Napi::Env env, const Napi::Object &o, ChildPlan &plan) {
   Napi::Array a = arr(o, "joins");
@@ -212,6 +244,7 @@ static Napi::Value JsSpawnContainer(const Napi::CallbackInfo &info) {
   read_process_env(o, plan);
   read_identity(o, plan);
   read_exec(o, plan);
+  read_hooks(o, plan);
   if (!open_joins(env, o, plan))
     return Napi::Value();
 

@@ -49,8 +49,8 @@ static Settle reject_sys(int err, const char *syscall) {
   };
 }
 
-// recvReport(fd) -> Promise<{ kind, stage, errno, index, fd } | null>; null means EOF: the child
-// exec'd (the socket was close-on-exec) or died.
+// recvReport(fd) -> Promise<{ kind, stage, errno, index, detail, fd } | null>; null means EOF: the
+// child exec'd (the socket was close-on-exec) or died.
 static Napi::Value JsRecvReport(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
   if (!info[0].IsNumber())
@@ -91,6 +91,7 @@ static Napi::Value JsRecvReport(const Napi::CallbackInfo &info) {
       o.Set("stage", r.stage);
       o.Set("errno", r.err);
       o.Set("index", r.index);
+      o.Set("detail", r.detail);
       o.Set("fd", passed);
       d.Resolve(o);
     };
