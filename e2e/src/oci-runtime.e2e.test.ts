@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -15,6 +15,9 @@ import { fixture } from './harness/suite-state.js';
 
 const RUNTIME = resolve(import.meta.dirname, '..', '..', 'iza-runtime');
 const tmp = mkdtempSync(join(tmpdir(), 'iza-e2e-oci-'));
+// A container in a user namespace runs as an unprivileged host uid, which must reach its root
+// in podman's storage below here (the same holds with runc).
+chmodSync(tmp, 0o711);
 const conf = join(tmp, 'containers.conf');
 const image = () => fixture('minimal:latest').ref;
 
@@ -89,6 +92,18 @@ describe('iza-runtime under podman', () => {
 
   it('passes the exit code through', async () => {
     expect((await run([image(), 'sh', '-c', 'exit 42'])).exitCode).toBe(42);
+  });
+
+  it('runs in a user namespace with --uidmap and --gidmap, root inside an unprivileged range', async () => {
+    const maps = ['--uidmap', '0:100000:65536', '--gidmap', '0:200000:65536'];
+    const script = 'id -u; id -g; cat /proc/self/uid_map /proc/self/gid_map';
+    const result = await run([...maps, image(), 'sh', '-c', script]);
+
+    expect(result.exitCode).toBe(0);
+    const [uid, gid, uidMap, gidMap] = result.stdout.split('\n');
+    expect([uid, gid]).toEqual(['0', '0']);
+    expect(uidMap?.trim().split(/\s+/)).toEqual(['0', '100000', '65536']);
+    expect(gidMap?.trim().split(/\s+/)).toEqual(['0', '200000', '65536']);
   });
 
   it('sets the hostname', async () => {

@@ -177,6 +177,9 @@ export interface NativeSpawnPlan {
   seccomp: Buffer | null;
   /** seccomp(2) SECCOMP_FILTER_FLAG_* bits. */
   seccompFlags: number;
+  /** uid_map and gid_map texts written after clone; '' without a user namespace. */
+  uidMap: string;
+  gidMap: string;
   /** Hooks the init runs itself; each reads `{"pid":<pid>` + the tail of its list. */
   hooks: {
     createContainer: NativeHookPlan[];

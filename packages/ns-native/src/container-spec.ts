@@ -7,9 +7,16 @@ import type { SeccompSpec } from './seccomp.js';
 
 /** A namespace the child gets: a new one, or (with `path`) an existing one joined by setns. */
 export interface NamespaceSpec {
-  type: 'pid' | 'network' | 'mount' | 'uts' | 'ipc' | 'cgroup';
-  /** A `/proc/<pid>/ns/<type>` file to join. Not supported for `pid` (see README). */
+  type: 'pid' | 'network' | 'mount' | 'uts' | 'ipc' | 'cgroup' | 'user';
+  /** A `/proc/<pid>/ns/<type>` file to join. Not supported for `pid`, `mount`, `user`. */
   path?: string;
+}
+
+/** One line of /proc/<pid>/uid_map or gid_map (user_namespaces(7)), as the OCI spec has it. */
+export interface IdMapping {
+  containerID: number;
+  hostID: number;
+  size: number;
 }
 
 /** An OCI mount. `destination` is inside the container; a bind `source` is a host path. */
@@ -144,6 +151,13 @@ export interface ContainerProcessSpec {
    * `defaultSeccompProfile()` is docker's default.
    */
   seccomp?: SeccompSpec;
+  /**
+   * With a new `user` namespace: the uid and gid ranges it maps, written by the caller after
+   * clone (so the caller needs CAP_SETUID and CAP_SETGID over the host ids). The child becomes
+   * uid and gid 0 of the namespace before it sets anything up, so container 0 must be mapped.
+   */
+  uidMappings?: IdMapping[];
+  gidMappings?: IdMapping[];
   /** createContainer and startContainer hooks; a failing one fails the container. */
   hooks?: InitHooksSpec;
 }

@@ -35,6 +35,7 @@ export type {
   StartMode,
   Propagation,
   HookSpec,
+  IdMapping,
   InitHooksSpec,
 } from './container-spec.js';
 export { createContainerProcess, ContainerProcess, nodeSpawnHost } from './container-process.js';

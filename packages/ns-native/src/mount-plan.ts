@@ -8,11 +8,13 @@ import type { SpawnHost } from './spawn-plan.js';
  * Turns OCI mounts into the child's mount table. Binds keep only MS_BIND|MS_REC on the first
  * mount(2); the child applies ro/nosuid/nodev/noexec with a remount of the new bind. A bind of a
  * file gets a file as its target. `cgroup` mounts become cgroup2 mounts made after start, once
- * the child is in its cgroups and cgroup namespace.
+ * the child is in its cgroups and cgroup namespace; with `cgroupBind` (a user namespace without
+ * a cgroup namespace) a recursive bind of the host's /sys/fs/cgroup.
  */
 export function buildMounts(
   mounts: readonly MountSpec[],
   host: Pick<SpawnHost, 'pathKind'>,
+  options: { cgroupBind?: boolean } = {},
 ): { plan: NativeMountPlan }[] {
   return mounts.map((m) => {
     const target = inRoot(m.destination, 'mount destination');
@@ -25,6 +27,12 @@ export function buildMounts(
     if (bind) return { plan: bindMount(m, target, parsed, host) };
 
     const cgroup = m.type === 'cgroup' || m.type === 'cgroup2';
+    if (cgroup && options.cgroupBind === true) {
+      // A user namespace without a cgroup namespace of its own may not mount cgroupfs (EPERM):
+      // the host's tree is bound instead, as runc does, read-only unless asked otherwise.
+      const bind = { ...m, type: 'rbind', source: '/sys/fs/cgroup' };
+      return { plan: bindMount(bind, target, parsed, host) };
+    }
     const plan: NativeMountPlan = {
       source: m.source === '' ? null : m.source,
       target,

@@ -6,6 +6,7 @@ import {
   MountFlags as F,
   parseMountOptions,
   type ContainerProcessSpec,
+  type NamespaceSpec,
   type SpawnHost,
 } from './index.js';
 
@@ -187,5 +188,98 @@ describe('buildSpawnPlan: init hooks', () => {
   ])('rejects a hook with %s', (_what, bad, message) => {
     const hooks = { startContainer: [bad], state: {} };
     expect(() => buildSpawnPlan(spec({ hooks }), host)).toThrow(message);
+  });
+});
+
+describe('buildSpawnPlan: user namespaces', () => {
+  const userns = [{ type: 'user' as const }, { type: 'mount' as const }];
+  const range = (containerID: number, hostID: number, size: number) => ({
+    containerID,
+    hostID,
+    size,
+  });
+
+  it('adds CLONE_NEWUSER and the map texts the parent writes after clone', () => {
+    const over = {
+      namespaces: userns,
+      uidMappings: [range(0, 100000, 1000), range(1000, 5000, 1)],
+      gidMappings: [range(0, 200000, 65536)],
+    };
+    const { plan } = buildSpawnPlan(spec(over), host);
+    expect(plan.cloneFlags & host.constants.CLONE_NEWUSER).toBe(0x10000000);
+    expect(plan.uidMap).toBe('0 100000 1000\n1000 5000 1\n');
+    expect(plan.gidMap).toBe('0 200000 65536\n');
+  });
+
+  it('writes no maps without a user namespace', () => {
+    expect(buildSpawnPlan(spec({}), host).plan).toMatchObject({ uidMap: '', gidMap: '' });
+  });
+
+  it.each([
+    [
+      'mappings without a user namespace',
+      { uidMappings: [range(0, 1, 1)] },
+      /need a user namespace/,
+    ],
+    [
+      'a user namespace without gid mappings',
+      { namespaces: userns, uidMappings: [range(0, 1, 1)] },
+      /needs gid mappings/,
+    ],
+    [
+      'mappings that leave container root out',
+      { namespaces: userns, uidMappings: [range(1, 1, 1)], gidMappings: [range(0, 1, 1)] },
+      /must map container uid 0/,
+    ],
+    [
+      'an empty range',
+      { namespaces: userns, uidMappings: [range(0, 1, 0)], gidMappings: [range(0, 1, 1)] },
+      /bad uid mapping/,
+    ],
+    [
+      'joining a user namespace by path',
+      {
+        namespaces: [
+          { type: 'user' as const, path: '/proc/1/ns/user' },
+          { type: 'mount' as const },
+        ],
+      },
+      /joining an existing user namespace/,
+    ],
+  ])('rejects %s', (_what, over, message) => {
+    expect(() => buildSpawnPlan(spec(over), host)).toThrow(message);
+  });
+});
+
+describe('buildSpawnPlan: cgroup mounts in a user namespace', () => {
+  const cgroupMount = {
+    destination: '/sys/fs/cgroup',
+    type: 'cgroup',
+    source: 'cgroup',
+    options: ['ro', 'nosuid'],
+  };
+  const maps = {
+    uidMappings: [{ containerID: 0, hostID: 1, size: 1 }],
+    gidMappings: [{ containerID: 0, hostID: 1, size: 1 }],
+  };
+
+  it('binds the host tree when the user namespace has no cgroup namespace of its own', () => {
+    const over = {
+      namespaces: [{ type: 'user' as const }, { type: 'mount' as const }],
+      mounts: [cgroupMount],
+      ...maps,
+    };
+    const [m] = buildSpawnPlan(spec(over), host).plan.mounts;
+    expect(m).toMatchObject({ source: '/sys/fs/cgroup', fstype: null, afterStart: false, kind: 1 });
+    expect((m?.flags ?? 0) & (F.MS_BIND | F.MS_REC | F.MS_RDONLY)).toBe(
+      F.MS_BIND | F.MS_REC | F.MS_RDONLY,
+    );
+  });
+
+  it('mounts cgroup2 after start when it has one', () => {
+    const namespaces = ['user', 'mount', 'cgroup'].map((type) => ({ type }) as NamespaceSpec);
+    const [m] = buildSpawnPlan(spec({ namespaces, mounts: [cgroupMount], ...maps }), host).plan
+      .mounts;
+    expect(m).toMatchObject({ fstype: 'cgroup2', afterStart: true });
   });
 });

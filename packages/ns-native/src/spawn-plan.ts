@@ -4,6 +4,7 @@ import type {
   CapabilitySets,
   ContainerProcessSpec,
   HookSpec,
+  IdMapping,
   InitHooksSpec,
   NamespaceSpec,
 } from './container-spec.js';
@@ -79,6 +80,7 @@ function namespaceFlags(namespaces: NamespaceSpec[], c: NativeSpawnConstants) {
     uts: c.CLONE_NEWUTS,
     ipc: c.CLONE_NEWIPC,
     cgroup: c.CLONE_NEWCGROUP,
+    user: c.CLONE_NEWUSER,
   };
   let cloneFlags = 0;
   let unshareCgroup = false;
@@ -92,7 +94,7 @@ function namespaceFlags(namespaces: NamespaceSpec[], c: NativeSpawnConstants) {
     seen.add(ns.type);
 
     if (ns.path !== undefined) {
-      if (ns.type === 'pid' || ns.type === 'mount') {
+      if (ns.type === 'pid' || ns.type === 'mount' || ns.type === 'user') {
         throw new ContainerSpecError(
           'ERR_IZA_NATIVE_UNSUPPORTED',
           `joining an existing ${ns.type} namespace is not supported`,
@@ -201,7 +203,8 @@ export function buildSpawnPlan(
   }
   const hostname = spec.hostname === undefined ? null : checkCString(spec.hostname, 'hostname');
 
-  const mounts = buildMounts(spec.mounts, host);
+  const cgroupBind = ns.seen.has('user') && !ns.seen.has('cgroup');
+  const mounts = buildMounts(spec.mounts, host, { cgroupBind });
   const hasDev = spec.mounts.some((m) => inRoot(m.destination, 'mount destination') === 'dev');
   const devices = spec.devices ?? (hasDev ? defaultDevices() : []);
   const symlinks = hasDev ? devSymlinks(host) : [];
@@ -262,6 +265,7 @@ export function buildSpawnPlan(
     seccomp: null,
     seccompFlags: 0,
     hooks: hookPlans(spec.hooks),
+    ...idMaps(spec, ns.seen.has('user')),
   };
 
   const labels: PlanLabels = {
@@ -280,6 +284,33 @@ export function buildSpawnPlan(
     startContainerHooks: (spec.hooks?.startContainer ?? []).map((h) => h.path),
   };
   return { plan, labels };
+}
+
+/** /proc/<pid>/uid_map and gid_map texts; both required with a user namespace, both mapping 0. */
+function idMaps(spec: ContainerProcessSpec, userns: boolean): { uidMap: string; gidMap: string } {
+  const uids = spec.uidMappings ?? [];
+  const gids = spec.gidMappings ?? [];
+  if (!userns) {
+    if (uids.length > 0 || gids.length > 0)
+      throw invalid('uid and gid mappings need a user namespace', "add { type: 'user' }");
+    return { uidMap: '', gidMap: '' };
+  }
+  return { uidMap: idMapText(uids, 'uid'), gidMap: idMapText(gids, 'gid') };
+}
+
+function idMapText(mappings: readonly IdMapping[], what: 'uid' | 'gid'): string {
+  // The kernel takes at most 340 lines (user_namespaces(7)); ranges must not overlap.
+  if (mappings.length === 0) throw invalid(`a user namespace needs ${what} mappings`);
+  if (mappings.length > 340) throw invalid(`at most 340 ${what} mappings, not ${mappings.length}`);
+  const max = 2 ** 32 - 1;
+  for (const m of mappings) {
+    const ok = [m.containerID, m.hostID, m.size].every((n) => Number.isInteger(n) && n >= 0);
+    if (!ok || m.size === 0 || m.containerID + m.size > max || m.hostID + m.size > max)
+      throw invalid(`bad ${what} mapping ${JSON.stringify(m)}`);
+  }
+  if (!mappings.some((m) => m.containerID === 0))
+    throw invalid(`the ${what} mappings must map container ${what} 0`);
+  return mappings.map((m) => `${m.containerID} ${m.hostID} ${m.size}\n`).join('');
 }
 
 function hookPlan(hook: HookSpec, what: string): NativeHookPlan {

@@ -104,6 +104,7 @@ const stages: Describe[] = [
   simple('seccomp', 'loading the seccomp filter', 'seccomp'),
   perPath('hook', 'running createContainer hook', 'execve', (l) => l.createContainerHooks),
   perPath('hook', 'running startContainer hook', 'execve', (l) => l.startContainerHooks),
+  simple('user namespace', 'becoming root of the user namespace', 'setresuid'),
 ];
 
 // A hook that ran and failed: ECANCELED with its wait status (native/src/child_hooks.cc).

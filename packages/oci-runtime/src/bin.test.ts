@@ -94,11 +94,11 @@ describe('the iza-runtime executable', () => {
   it('refuses an unsupported config field at create, naming it', () => {
     if (!isRoot) return;
     tb.writeConfig(['true'], (s) => {
-      s.linux = { ...s.linux, uidMappings: [{ containerID: 0, hostID: 100000, size: 65536 }] };
+      s.linux = { ...s.linux, namespaces: [...(s.linux?.namespaces ?? []), { type: 'time' }] };
     });
     const r = rtCreate('--bundle', tb.bundle, 'bin-c0');
     expect(r.status).toBe(1);
-    expect(r.output).toContain('linux.uidMappings: user namespaces are not supported yet');
+    expect(r.output).toMatch(/linux\.namespaces\[\d+\]: time namespaces are not supported yet/);
     expect(existsSync(join(tb.stateRoot, 'bin-c0'))).toBe(false);
   }, 20_000);
 

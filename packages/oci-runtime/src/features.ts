@@ -58,7 +58,7 @@ export function features() {
       'unbindable',
     ],
     linux: {
-      namespaces: ['cgroup', 'ipc', 'mount', 'network', 'pid', 'uts'],
+      namespaces: ['cgroup', 'ipc', 'mount', 'network', 'pid', 'user', 'uts'],
       capabilities: [...capabilityNames],
       cgroup: { v1: true, v2: true, systemd: false, systemdUser: false, rdma: false },
       seccomp: {
@@ -111,8 +111,8 @@ export function features() {
 
 /**
  * `spec`: a starting config.json like runc's (`sh` in `rootfs`, no terminal, docker's default
- * capabilities, masked and read-only paths, mounts). `rootless` is refused: iza has no user
- * namespaces yet.
+ * capabilities, masked and read-only paths, mounts). `rootless` is refused: iza-runtime itself
+ * runs as root (it does run containers in user namespaces of their own, given their mappings).
  */
 export function defaultSpec(options: { rootless?: boolean } = {}): OciSpec {
   if (options.rootless === true) throw new Error('rootless specs are not supported yet');

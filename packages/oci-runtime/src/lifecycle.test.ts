@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, readdirSync, openSync, closeSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, readdirSync, openSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
@@ -240,6 +240,37 @@ describeRoot('lifecycle (root, busybox bundle)', () => {
     }
     expect(readFileSync(outFile, 'utf8')).toBe('oci-test\n');
     expect(existsSync(join(tb.stateRoot, id))).toBe(false);
+  });
+
+  it('runs in a user namespace of its own with the config mappings', async () => {
+    tb.writeConfig(['sh', '-c', 'id -u; cat /proc/self/uid_map /proc/self/gid_map'], (s) => {
+      s.linux = {
+        ...s.linux,
+        namespaces: [...(s.linux?.namespaces ?? []), { type: 'user' }],
+        uidMappings: [{ containerID: 0, hostID: 400000, size: 65536 }],
+        gidMappings: [{ containerID: 0, hostID: 500000, size: 65536 }],
+      };
+    });
+    // The namespace's root is host uid 400000: as with runc, it must be able to reach the
+    // rootfs (the bundle's temp dir is 0700).
+    chmodSync(tb.dir, 0o711);
+    const outFile = join(tb.dir, 'out');
+    const fd = openSync(outFile, 'w');
+    try {
+      const status = await runContainer({
+        root: tb.stateRoot,
+        id,
+        bundle: tb.bundle,
+        stdio: [0, fd, fd],
+      });
+      expect(status).toBe(0);
+    } finally {
+      closeSync(fd);
+    }
+    const [uid, uidMap, gidMap] = readFileSync(outFile, 'utf8').trim().split('\n');
+    expect(uid).toBe('0');
+    expect(uidMap?.trim().split(/\s+/)).toEqual(['0', '400000', '65536']);
+    expect(gidMap?.trim().split(/\s+/)).toEqual(['0', '500000', '65536']);
   });
 
   it('loads linux.seccomp: the errno a rule names comes back, Seccomp mode 2', async () => {

@@ -129,6 +129,18 @@ describe('mapOciConfig', () => {
     expect(m.ownPidNamespace).toBe(false);
   });
 
+  it('maps a user namespace with its uid and gid mappings', () => {
+    const spec = podmanLike();
+    linux(spec).namespaces?.push({ type: 'user' });
+    linux(spec).uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+    linux(spec).gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+
+    const { process } = mapOciConfig(spec, '/b');
+    expect(process.namespaces).toContainEqual({ type: 'user' });
+    expect(process.uidMappings).toEqual([{ containerID: 0, hostID: 100000, size: 65536 }]);
+    expect(process.gidMappings).toEqual([{ containerID: 0, hostID: 100000, size: 65536 }]);
+  });
+
   it('passes linux.seccomp to the spawn spec, and refuses a malformed one naming the field', () => {
     const spec = podmanLike();
     const seccomp = {
@@ -172,19 +184,14 @@ describe('mapOciConfig', () => {
       'linux.seccomp: listenerPath (a notify agent) is not supported',
     ],
     [
-      'a user namespace',
-      (s) => void linux(s).namespaces?.push({ type: 'user' }),
-      'linux.namespaces[5]: user namespaces are not supported yet',
+      'joining a user namespace',
+      (s) => void linux(s).namespaces?.push({ type: 'user', path: '/proc/1/ns/user' }),
+      'linux.namespaces[5].path: joining an existing user namespace is not supported yet',
     ],
     [
       'a time namespace',
       (s) => void linux(s).namespaces?.push({ type: 'time' }),
       'linux.namespaces[5]: time namespaces are not supported yet',
-    ],
-    [
-      'uid mappings',
-      (s) => void (linux(s).uidMappings = [{ containerID: 0, hostID: 1000, size: 1 }]),
-      'linux.uidMappings: user namespaces are not supported yet',
     ],
     [
       'joining a pid namespace',
@@ -297,6 +304,19 @@ describe('mapOciConfig', () => {
       'a zero hook timeout',
       (s) => void (s.hooks = { poststop: [{ path: '/h', timeout: 0 }] }),
       'hooks.poststop[0].timeout: must be a positive number of seconds',
+    ],
+    [
+      'uid mappings without a user namespace',
+      (s) => void (linux(s).uidMappings = [{ containerID: 0, hostID: 1000, size: 1 }]),
+      'linux.uidMappings: mappings need a user namespace in linux.namespaces',
+    ],
+    [
+      'a user namespace without gid mappings',
+      (s) => {
+        linux(s).namespaces?.push({ type: 'user' });
+        linux(s).uidMappings = [{ containerID: 0, hostID: 1000, size: 1 }];
+      },
+      'linux.gidMappings: a user namespace needs mappings',
     ],
     [
       'an unknown namespace',

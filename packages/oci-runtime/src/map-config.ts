@@ -5,7 +5,13 @@ import type { ContainerProcessSpec, Propagation, SeccompSpec } from '@iza/ns-nat
 import { ContainerSpecError, seccompFilterPlan } from '@iza/ns-native';
 
 import { invalidConfig, unsupported } from './errors.js';
-import { mapDevices, deviceRules, mapNamespaces, mapResources } from './map-linux.js';
+import {
+  mapDevices,
+  deviceRules,
+  mapIdMappings,
+  mapNamespaces,
+  mapResources,
+} from './map-linux.js';
 import { mapMounts } from './map-mounts.js';
 import { normalizeHooks, type Hooks } from './hooks.js';
 import type { OciDeviceRule, OciProcess, OciSpec } from './oci-config.js';
@@ -154,13 +160,11 @@ export function mapOciConfig(spec: OciSpec, bundle: string): MappedContainer {
   refuseUnknown(spec, TOP_LEVEL, '');
   const linux = spec.linux ?? {};
   refuseUnknown(linux, LINUX, 'linux');
-  if (linux.uidMappings?.length || linux.gidMappings?.length) {
-    throw unsupported('linux.uidMappings', 'user namespaces are not supported yet');
-  }
 
   const proc = mapProcess(spec.process);
   const root = mapRoot(spec, bundle);
   const namespaces = mapNamespaces(linux);
+  const idMappings = mapIdMappings(linux, namespaces);
   const devices = mapDevices(linux);
   const propagation = linux.rootfsPropagation;
   if (propagation !== undefined && propagation !== '' && !PROPAGATIONS.includes(propagation)) {
@@ -181,6 +185,7 @@ export function mapOciConfig(spec: OciSpec, bundle: string): MappedContainer {
     noNewPrivileges: p.noNewPrivileges === true,
     rlimits: p.rlimits ?? [],
     terminal: p.terminal === true,
+    ...idMappings,
   };
   if (spec.hostname !== undefined && spec.hostname !== '') process.hostname = spec.hostname;
   if (propagation !== undefined && propagation !== '')

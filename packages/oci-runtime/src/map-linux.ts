@@ -1,27 +1,27 @@
 import type { LinuxResources } from '@iza/cgroups';
-import type { DeviceSpec, NamespaceSpec } from '@iza/ns-native';
+import type { ContainerProcessSpec, DeviceSpec, NamespaceSpec } from '@iza/ns-native';
 import { defaultDevices } from '@iza/ns-native';
 
 import { invalidConfig, unsupported } from './errors.js';
 import type { OciDeviceRule, OciLinux, OciResources } from './oci-config.js';
 import { isEmptyValue, refuseUnknown } from './refuse-fields.js';
 
-const NAMESPACE_TYPES = ['pid', 'network', 'mount', 'uts', 'ipc', 'cgroup'] as const;
+const NAMESPACE_TYPES = ['pid', 'network', 'mount', 'uts', 'ipc', 'cgroup', 'user'] as const;
 type NamespaceType = (typeof NAMESPACE_TYPES)[number];
 
-/** linux.namespaces → spawn namespaces; user and time namespaces are refused. */
+/** linux.namespaces → spawn namespaces; time namespaces are refused. */
 export function mapNamespaces(linux: OciLinux): NamespaceSpec[] {
   const out: NamespaceSpec[] = [];
   for (const [i, ns] of (linux.namespaces ?? []).entries()) {
     const field = `linux.namespaces[${i}]`;
-    if (ns.type === 'user' || ns.type === 'time') {
+    if (ns.type === 'time') {
       throw unsupported(`${field}`, `${ns.type} namespaces are not supported yet`);
     }
     if (!NAMESPACE_TYPES.includes(ns.type as NamespaceType)) {
       throw invalidConfig(`${field}.type`, `unknown namespace type ${JSON.stringify(ns.type)}`);
     }
     const hasPath = ns.path !== undefined && ns.path !== '';
-    if (hasPath && (ns.type === 'pid' || ns.type === 'mount')) {
+    if (hasPath && (ns.type === 'pid' || ns.type === 'mount' || ns.type === 'user')) {
       throw unsupported(
         `${field}.path`,
         `joining an existing ${ns.type} namespace is not supported yet`,
@@ -41,6 +41,42 @@ export function mapNamespaces(linux: OciLinux): NamespaceSpec[] {
     );
   }
   return out;
+}
+
+/**
+ * linux.uidMappings and gidMappings, which runtime-spec config-linux.md ties to a new user
+ * namespace: both lists with it, neither without it.
+ */
+export function mapIdMappings(
+  linux: OciLinux,
+  namespaces: readonly NamespaceSpec[],
+): Pick<ContainerProcessSpec, 'uidMappings' | 'gidMappings'> {
+  const userns = namespaces.some((ns) => ns.type === 'user');
+  const uids = linux.uidMappings ?? [];
+  const gids = linux.gidMappings ?? [];
+  if (!userns) {
+    if (uids.length > 0 || gids.length > 0)
+      throw invalidConfig(
+        'linux.uidMappings',
+        'mappings need a user namespace in linux.namespaces',
+      );
+    return {};
+  }
+  for (const [field, list] of [
+    ['linux.uidMappings', uids],
+    ['linux.gidMappings', gids],
+  ] as const) {
+    if (list.length === 0) throw invalidConfig(field, 'a user namespace needs mappings');
+    for (const [i, m] of list.entries()) {
+      const ok = [m.containerID, m.hostID, m.size].every((n) => Number.isInteger(n) && n >= 0);
+      if (!ok || m.size === 0)
+        throw invalidConfig(
+          `${field}[${i}]`,
+          'containerID, hostID and size must be whole numbers, size above 0',
+        );
+    }
+  }
+  return { uidMappings: uids, gidMappings: gids };
 }
 
 /** The OCI default devices, plus `linux.devices` (a listed path replaces the default one). */

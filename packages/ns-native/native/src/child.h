@@ -63,6 +63,7 @@ enum Stage : int32_t {
   kStageSeccomp,
   kStageCreateContainerHook,
   kStageStartContainerHook,
+  kStageUserns,
 };
 
 struct ChildReport {
@@ -137,6 +138,9 @@ struct ChildPlan {
   unsigned long root_propagation = 0;
   std::vector<NsJoinPlan> joins;
   bool unshare_cgroup = false;
+  // A new user namespace: the parent writes these to /proc/<pid>/{uid,gid}_map after clone and
+  // then sends one byte; the child waits for it before anything else.
+  std::string uid_map, gid_map;
 
   std::vector<MountPlan> mounts;
   std::vector<DevicePlan> devices;

@@ -269,8 +269,28 @@ static void enter_cgroup_namespace(const ChildPlan &plan) {
   close(rootfd);
 }
 
+// Until the parent has written the id maps the child's ids are unmapped, and a file it
+// created would have no owner (EOVERFLOW); then it becomes the namespace's root, whose
+// capabilities it already holds (user_namespaces(7)). Raw syscalls: see child_exec.cc.
+static void enter_user_namespace(const ChildPlan &plan) {
+  if (plan.uid_map.empty())
+    return;
+  char byte;
+  ssize_t n;
+  do {
+    n = recv(plan.report_fd, &byte, 1, 0);
+  } while (n < 0 && errno == EINTR);
+  if (n <= 0)
+    _exit(127);  // the parent could not write the maps and went away
+  if (syscall(SYS_setresgid, 0, 0, 0) < 0)
+    Fail(plan, kStageUserns, errno);
+  if (syscall(SYS_setresuid, 0, 0, 0) < 0)
+    Fail(plan, kStageUserns, errno);
+}
+
 void ChildMain(const ChildPlan &plan) {
   reset_signals(plan);
+  enter_user_namespace(plan);
   join_namespaces(plan);
   if (setsid() < 0)
     Fail(plan, kStageSetsid, errno);

@@ -150,6 +150,13 @@ static unsigned long kept_flags(int fd) {
     flags |= MS_NODEV;
   if (st.f_flags & ST_NOEXEC)
     flags |= MS_NOEXEC;
+  // In a user namespace the atime flags of a mount from outside are locked as well (mount(2)).
+  if (st.f_flags & ST_NOATIME)
+    flags |= MS_NOATIME;
+  if (st.f_flags & ST_NODIRATIME)
+    flags |= MS_NODIRATIME;
+  if (st.f_flags & ST_RELATIME)
+    flags |= MS_RELATIME;
   return flags;
 }
 
@@ -232,7 +239,8 @@ static int open_parent(int rootfd, const std::string &rel, const char **name, in
 }
 
 // mknod as root; where the kernel forbids it (a user namespace, a nodev-less policy), bind the
-// host's node onto an empty file as runc does.
+// host's node onto an empty file as runc does. Returns 1 for a bound node, which keeps its host
+// owner (chown would change the host's node), 0 for a new one, -1 on failure.
 static int make_device(int parent, const char *name, const DevicePlan &d) {
   if (mknodat(parent, name, d.mode, makedev(d.major, d.minor)) == 0)
     return 0;
@@ -248,7 +256,7 @@ static int make_device(int parent, const char *name, const DevicePlan &d) {
     return -1;
   int rc = mount_on_fd(d.host_path.c_str(), target, nullptr, MS_BIND, nullptr);
   close(target);
-  return rc;
+  return rc < 0 ? -1 : 1;
 }
 
 void SetupDevices(const ChildPlan &plan, int rootfd) {
@@ -264,9 +272,10 @@ void SetupDevices(const ChildPlan &plan, int rootfd) {
     // Whatever the image left at the path (perhaps a symlink to a host node) is replaced.
     if (unlinkat(parent, name, 0) < 0 && errno != ENOENT)
       Fail(plan, kStageDevice, errno, idx);
-    if (make_device(parent, name, d) < 0)
+    int made = make_device(parent, name, d);
+    if (made < 0)
       Fail(plan, kStageDevice, errno, idx);
-    if (fchownat(parent, name, d.uid, d.gid, AT_SYMLINK_NOFOLLOW) < 0)
+    if (made == 0 && fchownat(parent, name, d.uid, d.gid, AT_SYMLINK_NOFOLLOW) < 0)
       Fail(plan, kStageDevice, errno, idx);
     close(parent);
   }

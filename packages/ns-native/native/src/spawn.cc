@@ -5,8 +5,10 @@
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdio.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "child.h"
@@ -190,6 +192,39 @@ static void read_hooks(const Napi::Object &o, ChildPlan &plan) {
   read_hook_list(h, "startContainer", "startStateTail", plan.start_container);
 }
 
+static int write_id_map(long pid, const char *file, const std::string &text) {
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%ld/%s", pid, file);
+  int fd = open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0)
+    return -1;
+  // The kernel takes the whole map in one write(2) (user_namespaces(7)).
+  ssize_t n = write(fd, text.data(), text.size());
+  int err = errno;
+  close(fd);
+  errno = err;
+  return n == static_cast<ssize_t>(text.size()) ? 0 : -1;
+}
+
+// Writes the child's uid and gid maps, then lets it go on (enter_user_namespace in
+// child_main.cc). On failure the child is killed and reaped; returns the errno, or 0.
+static int map_user_namespace(const ChildPlan &plan, long pid, int report_fd, const char **failed) {
+  *failed = "uid_map";
+  if (write_id_map(pid, "uid_map", plan.uid_map) == 0) {
+    *failed = "gid_map";
+    if (write_id_map(pid, "gid_map", plan.gid_map) == 0) {
+      *failed = "send";
+      if (send(report_fd, "u", 1, MSG_NOSIGNAL) == 1)
+        return 0;
+    }
+  }
+  int err = errno;
+  kill(static_cast<pid_t>(pid), SIGKILL);
+  while (waitpid(static_cast<pid_t>(pid), nullptr, 0) < 0 && errno == EINTR) {
+  }
+  return err;
+}
+
 // Namespaces to join are opened here, by the parent, so a bad path fails before clone.
 static bool open_joins(Napi::Env env, const Napi::Object &o, ChildPlan &plan) {
   Napi::Array a = arr(o, "joins");
@@ -237,6 +272,8 @@ static Napi::Value JsSpawnContainer(const Napi::CallbackInfo &info) {
   plan.readonly_rootfs = flag(o, "readonlyRootfs");
   plan.root_propagation = static_cast<unsigned long>(num(o, "rootPropagation"));
   plan.unshare_cgroup = flag(o, "unshareCgroup");
+  plan.uid_map = str(o, "uidMap");
+  plan.gid_map = str(o, "gidMap");
   read_mounts(o, plan);
   read_devices(o, plan);
   plan.masked = strings(o, "masked");
@@ -263,6 +300,14 @@ static Napi::Value JsSpawnContainer(const Napi::CallbackInfo &info) {
   if (pid < 0) {
     close(sv[0]);
     return ThrowSys(env, err, "clone");
+  }
+  if (!plan.uid_map.empty()) {
+    const char *failed = nullptr;
+    err = map_user_namespace(plan, pid, sv[0], &failed);
+    if (err != 0) {
+      close(sv[0]);
+      return ThrowSys(env, err, "write", failed);
+    }
   }
 
   Napi::Object result = Napi::Object::New(env);
