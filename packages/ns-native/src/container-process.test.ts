@@ -86,7 +86,7 @@ asRoot('a container process (needs root)', () => {
     const err = await runInContainer(rootfs.dir, '', { args: ['no-such-program'] }).catch((e) => e);
     expect(err).toBeInstanceOf(ContainerStartError);
     expect(err).toMatchObject({ stage: 'exec no-such-program', code: 'ENOENT', errno: -2 });
-    expect(err.message).toBe('executing no-such-program: ENOENT: no such file or directory');
+    expect(err.message).toBe('exec: "no-such-program": executable file not found in $PATH');
 
     const abs = await runInContainer(rootfs.dir, '', { args: ['/bin/nope'] }).catch((e) => e);
     expect(abs).toMatchObject({ stage: 'exec /bin/nope', code: 'ENOENT', path: '/bin/nope' });

@@ -135,9 +135,14 @@ export function startErrorFromReport(
   ];
 
   const why = report.detail !== 0 ? hookFailure(report.detail) : `${code}: ${description}`;
+  // runc's and docker's wording for the commonest mistake, which engines match on.
+  const notOnPath =
+    info.stage === `exec ${labels.arg0}` && code === 'ENOENT' && !labels.arg0.includes('/');
   return new ContainerStartError({
     stage: info.stage,
-    message: `${info.doing}: ${why}`,
+    message: notOnPath
+      ? `exec: "${labels.arg0}": executable file not found in $PATH`
+      : `${info.doing}: ${why}`,
     code,
     errno: -report.errno,
     syscall: info.syscall,

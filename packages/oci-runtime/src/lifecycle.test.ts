@@ -155,6 +155,20 @@ describeRoot('lifecycle (root, busybox bundle)', () => {
     expect(existsSync(join(tb.rootfs, 'tmp', 'marker'))).toBe(false);
   });
 
+  it.each([
+    ['a name not on PATH', 'no-such-program', 'ENOENT'],
+    ['a missing absolute path', '/bin/no-such-program', 'ENOENT'],
+    ['a directory', '/bin', 'EACCES'],
+  ])('create fails on %s as runc does, leaving nothing', async (_what, program, code) => {
+    tb.writeConfig([program]);
+    const attempt = createContainer({ root: tb.stateRoot, id, bundle: tb.bundle });
+    await expect(attempt).rejects.toMatchObject({
+      message: `creating container ${id}`,
+      cause: expect.objectContaining({ stage: `exec ${program}`, code }),
+    });
+    expect(existsSync(join(tb.stateRoot, id))).toBe(false);
+  });
+
   it('a second create with the same id is refused', async () => {
     tb.writeConfig(['sleep', '100']);
     await createContainer({ root: tb.stateRoot, id, bundle: tb.bundle });

@@ -196,6 +196,8 @@ int ProcFdPath(char *buf, size_t size, int fd);
 void SetupMounts(const ChildPlan &plan, int rootfd, bool after_start);
 void SetupDevices(const ChildPlan &plan, int rootfd);
 void SetupMaskedAndReadonly(const ChildPlan &plan, int rootfd);
+// Fails at stage exec when argv[0] cannot be found or run (checked before ready in fifo mode).
+void CheckExecutable(const ChildPlan &plan);
 // Writes the decimal pid of this process as the host sees it into buf; its length, or -1.
 int HostPid(const ChildPlan &plan, char *buf, size_t size);
 void RunHooks(const ChildPlan &plan, const HookList &list, Stage stage, const char *pid,

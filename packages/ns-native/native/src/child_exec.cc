@@ -136,6 +136,61 @@ static void load_seccomp(const ChildPlan &plan) {
     Fail(plan, kStageSeccomp, errno);
 }
 
+// 0 when `path` names a file execve could run as root (a non-directory with an x bit), else
+// the errno execve would give.
+static int executable(const char *path) {
+  struct stat st;
+  if (stat(path, &st) < 0)
+    return errno;
+  if (S_ISDIR(st.st_mode) || (st.st_mode & 0111) == 0)
+    return EACCES;
+  return 0;
+}
+
+namespace child {
+
+// runc's create-time check: the program must be there before create reports success, so that
+// an engine's `create` fails on a typo instead of a container that dies at start unheard.
+// Relative paths with a '/' depend on the cwd set later and are left to execve.
+void CheckExecutable(const ChildPlan &plan) {
+  const char *name = plan.argv[0];
+  if (has_slash(name)) {
+    int err = name[0] == '/' ? executable(name) : 0;
+    if (err != 0)
+      Fail(plan, kStageExec, err);
+    return;
+  }
+
+  int found = ENOENT;
+  const char *p = plan.path_env.c_str();
+  char buf[4096];
+  for (;;) {
+    const char *end = p;
+    while (*end != '\0' && *end != ':') end++;
+    size_t dlen = static_cast<size_t>(end - p), nlen = 0;
+    while (name[nlen] != '\0') nlen++;
+    if (dlen > 0 && p[0] == '/' && dlen + nlen + 2 <= sizeof buf) {
+      size_t n = 0;
+      for (size_t i = 0; i < dlen; i++) buf[n++] = p[i];
+      buf[n++] = '/';
+      for (size_t i = 0; i <= nlen; i++) buf[n++] = name[i];
+      int err = executable(buf);
+      if (err == 0)
+        return;
+      if (err == EACCES)
+        found = EACCES;
+    } else if (dlen == 0 || p[0] != '/') {
+      return;  // a relative PATH entry: resolved against the cwd at exec time
+    }
+    if (*end == '\0')
+      break;
+    p = end + 1;
+  }
+  Fail(plan, kStageExec, found);
+}
+
+}  // namespace child
+
 void ChildExec(const ChildPlan &plan) {
   drop_bounding(plan);
   if (!plan.no_new_privs)

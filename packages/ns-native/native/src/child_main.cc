@@ -326,6 +326,8 @@ void ChildMain(const ChildPlan &plan) {
   pivot(plan, rootfd);
   close(rootfd);
 
+  if (!plan.start_fifo.empty())
+    child::CheckExecutable(plan);
   int master = plan.terminal ? setup_terminal(plan) : -1;
   child::Report(plan, kReportReady, kStageReady, 0, -1, master);
   if (master >= 0)
