@@ -106,6 +106,12 @@ describe('iza-runtime under podman', () => {
     expect(gidMap?.trim().split(/\s+/)).toEqual(['0', '200000', '65536']);
   });
 
+  it("fails create with 127 and runc's message for a command the image does not have", async () => {
+    const result = await run([image(), 'no-such-command']);
+    expect(result.exitCode).toBe(127);
+    expect(result.stderr).toContain('exec: "no-such-command": executable file not found in $PATH');
+  });
+
   it('sets the hostname', async () => {
     expect((await run(['--hostname', 'oci-box', image(), 'hostname'])).stdout).toBe('oci-box');
   });

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -130,9 +130,13 @@ describe.each(['overlay', 'copy'] as const)('iza run --storage-driver %s', (driv
       const marker = `iza-e2e-${randomUUID().slice(0, 8)}`;
       const running = run(['--rm', image(), 'sh', '-c', 'sleep 300; true', marker]);
       let pids: number[] = [];
+      // The container's command once it runs: in a pid namespace of its own and exec'd (before
+      // execve the container's init still has iza's argv, which carries the marker too).
+      const inContainer = () =>
+        processesWithArg(marker).filter((pid) => inChildPidNamespace(pid) && argv0(pid) === 'sh');
       for (let i = 0; i < 200 && pids.length === 0; i++) {
         await new Promise((r) => setTimeout(r, 50));
-        pids = processesWithArg(marker);
+        pids = inContainer();
       }
       // The kernel ignores SIGKILL sent to a pid-namespace init from inside; from the host it
       // kills it, and iza must report 128 + 9.
@@ -333,4 +337,103 @@ describe('iza run of an image not in the store', () => {
 /** A CA bundle node accepts: the system's, as on hosts that set NODE_EXTRA_CA_CERTS. */
 function caFile(): string {
   return '/etc/ssl/certs/ca-certificates.crt';
+}
+
+// The same claims on a glibc image of another size and shape (debian:bookworm minbase, Cmd
+// bash, no busybox): only bash builtins and coreutils are used. Both storage drivers.
+describe.each(['overlay', 'copy'] as const)(
+  'iza run of debian:bookworm --storage-driver %s',
+  (driver) => {
+    let root: string;
+    let cgroupsBefore: string[];
+    const image = () => fixture('debian:bookworm').ref;
+    const run = (args: string[], opts: IzaOptions = {}) =>
+      iza(['--storage-driver', driver, 'run', ...args], { root, ...opts });
+
+    beforeAll(async () => {
+      root = await makeIzaRoot(`run-debian-${driver}`);
+      cgroupsBefore = cgroupsUnder();
+      expect(await iza(['pull', '-q', image()], { root })).toMatchObject({ exitCode: 0 });
+    });
+
+    afterEach(() => {
+      expect(mountsUnder(root)).toEqual([]);
+      expect(newCgroups(cgroupsBefore)).toEqual([]);
+      expect(processesRootedUnder(root)).toEqual([]);
+    });
+
+    afterAll(async () => {
+      expect(await removeIzaRoot(root)).toEqual([]);
+    });
+
+    it('shows the image root, the hostname iza-container and only lo', async () => {
+      const script = 'cat /etc/iza-e2e-release; hostname; ls /sys/class/net; ls /';
+      const result = await run(['--rm', image(), 'bash', '-c', script]);
+
+      expect(result.exitCode).toBe(0);
+      const [release, hostname, net, ...names] = lines(result.stdout);
+      expect([release, hostname, net]).toEqual(['debian bookworm minbase', 'iza-container', 'lo']);
+      expect(names).toEqual(expect.arrayContaining(['bin', 'etc', 'usr', 'var', 'proc']));
+      expect(names).not.toContain('work');
+    });
+
+    it('runs the command as pid 1 and sees no other process', async () => {
+      const script = 'echo $$; for p in /proc/[0-9]*; do echo "${p#/proc/}"; done';
+      const result = await run(['--rm', image(), 'bash', '-c', script]);
+      // $$ first, then every pid /proc lists: bash alone, as pid 1 (the glob needs no child).
+      expect(lines(result.stdout)).toEqual(['1', '1']);
+    });
+
+    it('keeps a file written in one run out of the host and of the next run', async () => {
+      const name = `iza-e2e-${randomUUID()}`;
+      expect((await run(['--rm', image(), 'bash', '-c', `echo x > /tmp/${name}`])).exitCode).toBe(
+        0,
+      );
+      expect(existsSync(join('/tmp', name))).toBe(false);
+      expect((await run(['--rm', image(), 'test', '-e', `/tmp/${name}`])).exitCode).toBe(1);
+    });
+
+    it('runs the image Cmd with its Env, and honours -e, -w and -u', async () => {
+      expect(await run(['--rm', '-i', image()], { input: 'echo "$PATH"; exit 4\n' })).toMatchObject(
+        {
+          exitCode: 4,
+          stdout: IMAGE_PATH.slice('PATH='.length),
+        },
+      );
+      const script = 'echo "$GREETING"; pwd; id -un';
+      const args = ['--rm', '-e', 'GREETING=hi', '-w', '/var/tmp', '-u', 'nobody', image()];
+      expect(await run([...args, 'bash', '-c', script])).toMatchObject({
+        exitCode: 0,
+        stdout: 'hi\n/var/tmp\nnobody',
+      });
+    });
+
+    it.each([
+      ['the exit status', [], ['bash', '-c', 'exit 3'], 3],
+      // pid 1 ignores signals sent from inside its namespace: --init puts tini in front of bash.
+      ['128+9 for SIGKILL, under --init', ['--init'], ['bash', '-c', 'kill -9 $$'], 137],
+      ['127 for a missing command', [], ['no-such-command'], 127],
+      ['126 for a directory', [], ['/usr'], 126],
+    ])('exits with %s', async (_what, flags, command, code) => {
+      expect((await run(['--rm', ...flags, image(), ...command])).exitCode).toBe(code);
+    });
+  },
+);
+
+/** True when `pid` lives in a pid namespace below this one (its NSpid line has two pids). */
+function inChildPidNamespace(pid: number): boolean {
+  try {
+    const line = readFileSync(`/proc/${String(pid)}/status`, 'utf8').match(/^NSpid:(.*)$/m);
+    return (line?.[1]?.trim().split(/\s+/).length ?? 0) > 1;
+  } catch {
+    return false;
+  }
+}
+
+function argv0(pid: number): string | undefined {
+  try {
+    return readFileSync(`/proc/${String(pid)}/cmdline`, 'utf8').split('\0')[0];
+  } catch {
+    return undefined;
+  }
 }
