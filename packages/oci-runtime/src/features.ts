@@ -5,6 +5,7 @@ import {
   defaultReadonlyPaths,
 } from '@iza/ns-native';
 
+import { HOOK_KINDS } from './hooks.js';
 import type { OciSpec } from './oci-config.js';
 
 /** The OCI version iza-runtime writes and the range it reads. */
@@ -15,14 +16,7 @@ export function features() {
   return {
     ociVersionMin: '1.0.0',
     ociVersionMax: OCI_VERSION,
-    hooks: [
-      'prestart',
-      'createRuntime',
-      'createContainer',
-      'startContainer',
-      'poststart',
-      'poststop',
-    ],
+    hooks: [...HOOK_KINDS],
     mountOptions: [
       'async',
       'atime',

@@ -6,6 +6,16 @@ import { IzaError } from '@iza/errors';
 import { invalidConfig, OciErrorCode, unsupported } from './errors.js';
 import type { OciHook, OciHooks } from './oci-config.js';
 
+/** Every hook list of runtime-spec config.md, in lifecycle order; iza-runtime runs them all. */
+export const HOOK_KINDS = [
+  'prestart',
+  'createRuntime',
+  'createContainer',
+  'startContainer',
+  'poststart',
+  'poststop',
+] as const;
+
 /**
  * The hooks of a config, each list in config order. createContainer and startContainer run in
  * the container's init (@iza/ns-native), the others in the runtime (runHooks).
@@ -35,15 +45,7 @@ function checkHook(hook: OciHook, field: string): OciHook {
 export function normalizeHooks(hooks: OciHooks | undefined): Hooks {
   const h = hooks ?? {};
   for (const key of Object.keys(h)) {
-    const known = [
-      'prestart',
-      'createRuntime',
-      'createContainer',
-      'startContainer',
-      'poststart',
-      'poststop',
-    ];
-    if (!known.includes(key)) throw unsupported(`hooks.${key}`);
+    if (!(HOOK_KINDS as readonly string[]).includes(key)) throw unsupported(`hooks.${key}`);
   }
 
   const list = (name: keyof Hooks) =>

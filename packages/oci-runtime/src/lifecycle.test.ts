@@ -28,6 +28,23 @@ function stored(): StoredState {
   return JSON.parse(readFileSync(join(tb.stateRoot, id, 'state.json'), 'utf8')) as StoredState;
 }
 
+/** `run` of the bundle with the container's stdout and stderr in a file, read back after. */
+async function runWithOutput(): Promise<{ status: number; output: string }> {
+  const outFile = join(tb.dir, 'out');
+  const fd = openSync(outFile, 'w');
+  try {
+    const status = await runContainer({
+      root: tb.stateRoot,
+      id,
+      bundle: tb.bundle,
+      stdio: [0, fd, fd],
+    });
+    return { status, output: readFileSync(outFile, 'utf8') };
+  } finally {
+    closeSync(fd);
+  }
+}
+
 const alive = (pid: number) =>
   existsSync(`/proc/${pid}`) && !readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z');
 
@@ -239,20 +256,9 @@ describeRoot('lifecycle (root, busybox bundle)', () => {
 
   it('run passes the exit status through and cleans up', async () => {
     tb.writeConfig(['sh', '-c', 'hostname; exit 7']);
-    const outFile = join(tb.dir, 'out');
-    const fd = openSync(outFile, 'w');
-    try {
-      const status = await runContainer({
-        root: tb.stateRoot,
-        id,
-        bundle: tb.bundle,
-        stdio: [0, fd, fd],
-      });
-      expect(status).toBe(7);
-    } finally {
-      closeSync(fd);
-    }
-    expect(readFileSync(outFile, 'utf8')).toBe('oci-test\n');
+    const { status, output } = await runWithOutput();
+    expect(status).toBe(7);
+    expect(output).toBe('oci-test\n');
     expect(existsSync(join(tb.stateRoot, id))).toBe(false);
   });
 
@@ -268,20 +274,9 @@ describeRoot('lifecycle (root, busybox bundle)', () => {
     // The namespace's root is host uid 400000: as with runc, it must be able to reach the
     // rootfs (the bundle's temp dir is 0700).
     chmodSync(tb.dir, 0o711);
-    const outFile = join(tb.dir, 'out');
-    const fd = openSync(outFile, 'w');
-    try {
-      const status = await runContainer({
-        root: tb.stateRoot,
-        id,
-        bundle: tb.bundle,
-        stdio: [0, fd, fd],
-      });
-      expect(status).toBe(0);
-    } finally {
-      closeSync(fd);
-    }
-    const [uid, uidMap, gidMap] = readFileSync(outFile, 'utf8').trim().split('\n');
+    const { status, output } = await runWithOutput();
+    expect(status).toBe(0);
+    const [uid, uidMap, gidMap] = output.trim().split('\n');
     expect(uid).toBe('0');
     expect(uidMap?.trim().split(/\s+/)).toEqual(['0', '400000', '65536']);
     expect(gidMap?.trim().split(/\s+/)).toEqual(['0', '500000', '65536']);
@@ -301,20 +296,9 @@ describeRoot('lifecycle (root, busybox bundle)', () => {
         };
       },
     );
-    const outFile = join(tb.dir, 'out');
-    const fd = openSync(outFile, 'w');
-    try {
-      const status = await runContainer({
-        root: tb.stateRoot,
-        id,
-        bundle: tb.bundle,
-        stdio: [0, fd, fd],
-      });
-      expect(status).toBe(0);
-    } finally {
-      closeSync(fd);
-    }
-    const out = readFileSync(outFile, 'utf8');
+    const { status, output } = await runWithOutput();
+    expect(status).toBe(0);
+    const out = output;
     expect(out).toMatch(/^Seccomp:\t2\n/);
     expect(out).toMatch(/Permission denied\nrefused\n$/);
     expect(existsSync(join(tb.rootfs, 'tmp', 'd'))).toBe(false);

@@ -85,41 +85,52 @@ static bool has_slash(const char *s) {
   return false;
 }
 
-// execvpe without malloc: try each PATH entry. ENOENT-like errors move on, EACCES is remembered
-// (reported if nothing else ran), anything else stops the search, as glibc's execvpe.
-static void exec_search(const ChildPlan &plan) {
-  const char *name = plan.argv[0];
-  const char *p = plan.path_env.c_str();
-  bool saw_eacces = false;
-  char buf[4096];
+// Writes "<dir>/<name>" ("./<name>" for an empty dir) into buf; false when it does not fit.
+static bool path_join(char *buf, size_t size, const char *dir, size_t dlen, const char *name) {
+  size_t nlen = 0;
+  while (name[nlen] != '\0') nlen++;
+  if (dlen + nlen + 3 > size)
+    return false;
+  size_t n = 0;
+  if (dlen == 0)
+    buf[n++] = '.';
+  for (size_t i = 0; i < dlen; i++) buf[n++] = dir[i];
+  buf[n++] = '/';
+  for (size_t i = 0; i <= nlen; i++) buf[n++] = name[i];
+  return true;
+}
 
+// Calls visit(path) for each PATH entry joined with argv[0], in order, until it returns false.
+template <typename Visit>
+static void each_path_candidate(const ChildPlan &plan, char *buf, size_t size, Visit visit) {
+  const char *p = plan.path_env.c_str();
   for (;;) {
     const char *end = p;
     while (*end != '\0' && *end != ':') end++;
-
-    size_t dlen = static_cast<size_t>(end - p), nlen = 0;
-    while (name[nlen] != '\0') nlen++;
-    if (dlen + nlen + 2 <= sizeof buf) {
-      size_t n = 0;
-      if (dlen == 0)
-        buf[n++] = '.';
-      for (size_t i = 0; i < dlen; i++) buf[n++] = p[i];
-      buf[n++] = '/';
-      for (size_t i = 0; i <= nlen; i++) buf[n++] = name[i];
-
-      execve(buf, plan.argv.data(), plan.envp.data());
-      if (errno == EACCES) {
-        saw_eacces = true;
-      } else if (errno != ENOENT && errno != ENOTDIR && errno != ESTALE && errno != ENODEV &&
-                 errno != ETIMEDOUT) {
-        Fail(plan, kStageExec, errno);
-      }
-    }
-
+    size_t dlen = static_cast<size_t>(end - p);
+    if (path_join(buf, size, p, dlen, plan.argv[0]) && !visit(buf, p, dlen))
+      return;
     if (*end == '\0')
-      break;
+      return;
     p = end + 1;
   }
+}
+
+// execvpe without malloc: try each PATH entry. ENOENT-like errors move on, EACCES is remembered
+// (reported if nothing else ran), anything else stops the search, as glibc's execvpe.
+static void exec_search(const ChildPlan &plan) {
+  bool saw_eacces = false;
+  char buf[4096];
+  each_path_candidate(plan, buf, sizeof buf, [&](const char *path, const char *, size_t) {
+    execve(path, plan.argv.data(), plan.envp.data());
+    if (errno == EACCES) {
+      saw_eacces = true;
+    } else if (errno != ENOENT && errno != ENOTDIR && errno != ESTALE && errno != ENODEV &&
+               errno != ETIMEDOUT) {
+      Fail(plan, kStageExec, errno);
+    }
+    return true;
+  });
   Fail(plan, kStageExec, saw_eacces ? EACCES : ENOENT);
 }
 
@@ -162,30 +173,20 @@ void CheckExecutable(const ChildPlan &plan) {
   }
 
   int found = ENOENT;
-  const char *p = plan.path_env.c_str();
+  bool unknown = false;
   char buf[4096];
-  for (;;) {
-    const char *end = p;
-    while (*end != '\0' && *end != ':') end++;
-    size_t dlen = static_cast<size_t>(end - p), nlen = 0;
-    while (name[nlen] != '\0') nlen++;
-    if (dlen > 0 && p[0] == '/' && dlen + nlen + 2 <= sizeof buf) {
-      size_t n = 0;
-      for (size_t i = 0; i < dlen; i++) buf[n++] = p[i];
-      buf[n++] = '/';
-      for (size_t i = 0; i <= nlen; i++) buf[n++] = name[i];
-      int err = executable(buf);
-      if (err == 0)
-        return;
-      if (err == EACCES)
-        found = EACCES;
-    } else if (dlen == 0 || p[0] != '/') {
-      return;  // a relative PATH entry: resolved against the cwd at exec time
+  each_path_candidate(plan, buf, sizeof buf, [&](const char *path, const char *dir, size_t dlen) {
+    if (dlen == 0 || dir[0] != '/') {
+      unknown = true;  // a relative PATH entry: resolved against the cwd at exec time
+      return false;
     }
-    if (*end == '\0')
-      break;
-    p = end + 1;
-  }
+    int err = executable(path);
+    if (err == 0 || err == EACCES)
+      found = err;
+    return err != 0;
+  });
+  if (unknown || found == 0)
+    return;
   Fail(plan, kStageExec, found);
 }
 
