@@ -102,6 +102,18 @@ describe.each(['overlay', 'copy'] as const)('iza run --storage-driver %s', (driv
       expect(await pathsBelow(root)).toEqual(before);
     });
 
+    it('is seen by the leak check while it runs (the check is not blind to pivoted roots)', async () => {
+      const marker = `iza-e2e-${randomUUID().slice(0, 8)}`;
+      const running = run(['--rm', image(), 'sh', '-c', 'sleep 2; true', marker]);
+      let seen: number[] = [];
+      for (let i = 0; i < 100 && seen.length === 0; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+        seen = processesRootedUnder(root).filter((pid) => argv0(pid) === 'sh');
+      }
+      expect(seen).toHaveLength(1);
+      expect(await running).toMatchObject({ exitCode: 0 });
+    });
+
     it('leaves no process behind when the container backgrounds one', async () => {
       const marker = `iza-e2e-${randomUUID().slice(0, 8)}`;
       // The marker is $0 of a background shell, so the process is findable by argv from the

@@ -18,7 +18,12 @@ export function processesWithArg(marker: string): number[] {
   });
 }
 
-/** Pids of processes whose root or cwd lies below `dir` (a container rootfs under a test root). */
+/**
+ * Pids of processes whose root lies below `dir` (a container rootfs under a test root), or
+ * whose root or cwd does as the host sees them. After pivot_root a container's /proc/<pid>/root
+ * reads `/` from the host, so its root mount is looked at too: the overlay's upperdir, or the
+ * bound directory of the copy driver, names the path below `dir`.
+ */
 export function processesRootedUnder(dir: string): number[] {
   return pids().filter((pid) => {
     for (const link of ['root', 'cwd']) {
@@ -28,6 +33,17 @@ export function processesRootedUnder(dir: string): number[] {
         // Gone, or not ours to read.
       }
     }
-    return false;
+    return rootMountOf(pid)?.includes(dir) ?? false;
   });
+}
+
+/** The mountinfo line of the mount a process sees at `/`, or undefined. */
+function rootMountOf(pid: number): string | undefined {
+  try {
+    const lines = readFileSync(`/proc/${String(pid)}/mountinfo`, 'utf8').split('\n');
+    // Field 5 is the mount point; the last line for `/` is the one on top.
+    return lines.filter((line) => line.split(' ')[4] === '/').pop();
+  } catch {
+    return undefined;
+  }
 }
