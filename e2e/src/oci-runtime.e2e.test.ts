@@ -21,6 +21,11 @@ chmodSync(tmp, 0o711);
 const conf = join(tmp, 'containers.conf');
 const image = () => fixture('minimal:latest').ref;
 
+// After both engines' suites: the containerd one works below `tmp` too.
+afterAll(() => {
+  rmSync(tmp, { recursive: true, force: true });
+});
+
 function podman(args: string[]) {
   const base = ['--root', join(tmp, 'root'), '--runroot', join(tmp, 'runroot')];
   const flags = ['--cgroup-manager', 'cgroupfs', '--events-backend', 'file', '--runtime', RUNTIME];
@@ -80,7 +85,6 @@ describe('iza-runtime under podman', () => {
   afterAll(async () => {
     await podman(['rm', '--all', '--force']);
     await podman(['system', 'reset', '--force']);
-    rmSync(tmp, { recursive: true, force: true });
   });
 
   it('prints the output of echo', async () => {
