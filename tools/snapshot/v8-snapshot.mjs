@@ -1,10 +1,11 @@
 // Builds a V8 startup snapshot of a bundled Node program, for the packages whose start-up users
 // feel (the iza CLI, iza-runtime). Into `outdir` go NAME.cjs (one CommonJS bundle of `entry`, the
 // only form `node --build-snapshot` takes), NAME.blob (the heap after evaluating it), the native
-// addon, and node.stamp: the size and mtime of the node that built it and the CPU's flags line
-// from /proc/cpuinfo. V8 loads a blob only into the same binary, with the same V8 flags, on a
-// CPU with the same features (its cached-data version tag hashes all three); the launchers
-// (packages/*/bin) compare the stamp and fall back to the plain bundle when anything differs.
+// addon, and node.stamp: the size and mtime of the node that built it and the CPU's feature line
+// from /proc/cpuinfo (`flags` on x86, `Features` on arm). V8 loads a blob only into the same
+// binary, with the same V8 flags, on a CPU with the same features (its cached-data version tag
+// hashes all three); the launchers (packages/*/bin) compare the stamp and fall back to the plain
+// bundle when anything differs.
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -48,7 +49,7 @@ export async function buildV8Snapshot({ esbuild, entry, outdir, name, addon, def
   const cpuFlags =
     readFileSync('/proc/cpuinfo', 'utf8')
       .split('\n')
-      .find((line) => line.startsWith('flags')) ?? '';
+      .find((line) => line.startsWith('flags') || line.startsWith('Features')) ?? '';
   const stamp = `${node.size} ${Math.floor(node.mtimeMs / 1000)}\n${cpuFlags}\n`;
   writeFileSync(join(outdir, 'node.stamp'), stamp);
 }
