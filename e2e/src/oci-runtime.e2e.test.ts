@@ -98,7 +98,7 @@ describe('iza-runtime under podman', () => {
     expect((await run([image(), 'sh', '-c', 'exit 42'])).exitCode).toBe(42);
   });
 
-  it('runs in a user namespace with --uidmap and --gidmap, root inside an unprivileged range', async () => {
+  it('runs in a user namespace with --uidmap and --gidmap, as root of that range', async () => {
     const maps = ['--uidmap', '0:100000:65536', '--gidmap', '0:200000:65536'];
     const script = 'id -u; id -g; cat /proc/self/uid_map /proc/self/gid_map';
     const result = await run([...maps, image(), 'sh', '-c', script]);

@@ -82,7 +82,8 @@ rmSync(root, { recursive: true, force: true });`,
     script: `import { execFileSync } from 'node:child_process';
 import { defaultSpec, parseSignal } from '@iza/oci-runtime';
 const spec = defaultSpec({ rootless: false });
-const version = execFileSync('npx', ['--no', '--', 'iza-runtime', '--version'], { encoding: 'utf8' });
+const npx = ['--no', '--', 'iza-runtime', '--version'];
+const version = execFileSync('npx', npx, { encoding: 'utf8' });
 console.log(spec.ociVersion + ' ' + spec.process.args.join(' ') + ' ' + parseSignal('KILL'));
 console.log(version.split('\\n')[0]);`,
     expected: /^1\.\d+\.\d+ sh 9\niza-runtime version \d+\.\d+\.\d+$/,

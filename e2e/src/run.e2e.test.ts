@@ -16,6 +16,12 @@ import { fixture } from './harness/suite-state.js';
 // `iza run` with the minimal busybox image, once per storage driver. After every test: no mount
 // under the root, no new iza cgroup, no process rooted in the root.
 
+function expectNothingLeft(root: string, cgroupsBefore: string[]): void {
+  expect(mountsUnder(root)).toEqual([]);
+  expect(newCgroups(cgroupsBefore)).toEqual([]);
+  expect(processesRootedUnder(root)).toEqual([]);
+}
+
 const IMAGE_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 describe.each(['overlay', 'copy'] as const)('iza run --storage-driver %s', (driver) => {
@@ -34,11 +40,7 @@ describe.each(['overlay', 'copy'] as const)('iza run --storage-driver %s', (driv
     }
   });
 
-  afterEach(() => {
-    expect(mountsUnder(root)).toEqual([]);
-    expect(newCgroups(cgroupsBefore)).toEqual([]);
-    expect(processesRootedUnder(root)).toEqual([]);
-  });
+  afterEach(() => expectNothingLeft(root, cgroupsBefore));
 
   afterAll(async () => {
     expect(await removeIzaRoot(root)).toEqual([]);
@@ -102,7 +104,7 @@ describe.each(['overlay', 'copy'] as const)('iza run --storage-driver %s', (driv
       expect(await pathsBelow(root)).toEqual(before);
     });
 
-    it('is seen by the leak check while it runs (the check is not blind to pivoted roots)', async () => {
+    it('is seen by the leak check while it runs (pivoted roots included)', async () => {
       const marker = `iza-e2e-${randomUUID().slice(0, 8)}`;
       const running = run(['--rm', image(), 'sh', '-c', 'sleep 2; true', marker]);
       let seen: number[] = [];
@@ -162,7 +164,7 @@ describe.each(['overlay', 'copy'] as const)('iza run --storage-driver %s', (driv
       ['SIGKILL', 9, 137],
       ['SIGTERM', 15, 143],
     ])('exits 128+N under --init when the command dies of %s', async (_, signal, expected) => {
-      // Without --init the command is pid 1 and `kill $$` from inside is ignored (pid_namespaces(7)).
+      // Without --init the command is pid 1: `kill $$` from inside is ignored (pid_namespaces(7)).
       const result = await run([
         '--rm',
         '--init',
@@ -298,9 +300,17 @@ describe.each(['overlay', 'copy'] as const)('iza run --storage-driver %s', (driv
 // (Node pays for it at start-up) and pulls in a child that has it back: both ways are covered.
 describe('iza run of an image not in the store', () => {
   let root: string | undefined;
+  let cgroupsBefore: string[];
+
+  beforeAll(() => {
+    cgroupsBefore = cgroupsUnder();
+  });
 
   afterEach(async () => {
-    if (root !== undefined) expect(await removeIzaRoot(root)).toEqual([]);
+    if (root !== undefined) {
+      expectNothingLeft(root, cgroupsBefore);
+      expect(await removeIzaRoot(root)).toEqual([]);
+    }
     root = undefined;
   });
 
@@ -319,7 +329,7 @@ describe('iza run of an image not in the store', () => {
     expect(lines(images.stdout)).toHaveLength(1);
   });
 
-  it('pulls again with --pull always, through the child when NODE_EXTRA_CA_CERTS is set', async () => {
+  it('pulls again with --pull always, in the child when NODE_EXTRA_CA_CERTS is set', async () => {
     root = await makeIzaRoot('run-pull');
     const ref = fixture('minimal:latest').ref;
     const env = { NODE_EXTRA_CA_CERTS: caFile() };
@@ -368,11 +378,7 @@ describe.each(['overlay', 'copy'] as const)(
       expect(await iza(['pull', '-q', image()], { root })).toMatchObject({ exitCode: 0 });
     });
 
-    afterEach(() => {
-      expect(mountsUnder(root)).toEqual([]);
-      expect(newCgroups(cgroupsBefore)).toEqual([]);
-      expect(processesRootedUnder(root)).toEqual([]);
-    });
+    afterEach(() => expectNothingLeft(root, cgroupsBefore));
 
     afterAll(async () => {
       expect(await removeIzaRoot(root)).toEqual([]);

@@ -3,8 +3,7 @@ import type { Engine } from '@iza/engine';
 
 import type { CommandContext } from './command.js';
 import { caDeferred, pullInChild, userEnv } from './deferred-ca.js';
-import { createPullRenderer } from './pull-progress.js';
-import { pullReport } from './pull-report.js';
+import { pullReport, pullWithProgress } from './pull-report.js';
 
 /** The engine for this invocation, set up from the global options. */
 export function engineFor(ctx: CommandContext): Engine {
@@ -22,12 +21,7 @@ export function engineFor(ctx: CommandContext): Engine {
     pullForRun: caDeferred(ctx.env)
       ? (ref, platform) => pullInChild(ctx.env, ctx.globalArgv, ref, platform)
       : async (ref, platform) => {
-          const progress = createPullRenderer(ctx.stderr, ctx.env);
-          const onEvent = progress.onEvent.bind(progress);
-          const result = await engine
-            .pull(ref, { platform, onEvent })
-            .finally(() => progress.stop());
-          ctx.stderr.write(pullReport(result));
+          ctx.stderr.write(pullReport(await pullWithProgress(engine, ctx, ref, platform)));
         },
     version: ctx.version,
     onWarning: (message) => ctx.stderr.write(`[WARNING] ${message}\n`),

@@ -12,7 +12,7 @@ export function printError(stderr: NodeJS.WritableStream, err: unknown): void {
   if (hint) stderr.write(`hint: ${hint}\n`);
 }
 
-/** Formats a byte count as docker does in `docker images` (kB, MB, GB with 3 significant digits). */
+/** A byte count as `docker images` shows it (kB, MB, GB with 3 significant digits). */
 export function humanSize(bytes: number): string {
   const units = ['B', 'kB', 'MB', 'GB', 'TB'];
   let value = bytes;

@@ -72,7 +72,7 @@ export class Engine {
     return this.#registry;
   }
 
-  /** The mirrors in effect, per registry; throws ERR_IZA_REGISTRY_INVALID_ARGUMENT for a bad one. */
+  /** The mirrors in effect, per registry; ERR_IZA_REGISTRY_INVALID_ARGUMENT for a bad one. */
   registryMirrors(): Record<string, string[]> {
     return parseMirrorSpec((this.options.registryMirrors ?? []).join(','));
   }
@@ -158,7 +158,7 @@ export class Engine {
     await unmountImage(await this.store(), this.options.root, await this.#localName(ref));
   }
 
-  /** `iza image prune`: unreferenced blobs and layers, leftovers of interrupted pulls; --all: every image. */
+  /** `iza image prune`: unused blobs and layers, pull leftovers; with --all, every image. */
   async pruneImages(options: { all: boolean }): Promise<{ deleted: string[]; layers: number }> {
     const store = await this.store();
     const deleted: string[] = [];

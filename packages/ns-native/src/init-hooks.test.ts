@@ -31,10 +31,12 @@ asRoot('hooks the container init runs (needs root)', () => {
     rmSync(out, { recursive: true, force: true });
   });
 
-  it('runs createContainer before pivot_root, in the container namespaces, with the state', async () => {
+  it('runs createContainer before pivot_root, in the container namespaces', async () => {
     // Before pivot_root the host's files are there (the hook writes to the host's /tmp) but the
     // namespaces are the container's (its hostname, its mount namespace).
-    const script = `cat > ${out}/state; hostname > ${out}/hostname; readlink /proc/self/ns/mnt > ${out}/mnt`;
+    const script =
+      `cat > ${out}/state; hostname > ${out}/hostname; ` +
+      `readlink /proc/self/ns/mnt > ${out}/mnt`;
     const proc = await createContainerProcess({
       ...baseSpec(rootfs.dir, 'true'),
       stdio: [0, 2, 2],

@@ -93,7 +93,7 @@ function writePidFile(path: string, pid: number): void {
   renameSync(tmp, path);
 }
 
-/** `create` from a bundle directory: reads `<bundle>/config.json`, then as createContainerFromSpec. */
+/** `create` from a bundle directory: reads `<bundle>/config.json`, then createContainerFromSpec. */
 export async function createContainer(
   options: CreateOptions & { bundle: string },
 ): Promise<CreatedContainer> {
@@ -125,21 +125,21 @@ export async function createContainerFromSpec(
   });
   const consoleSize = checkConsoleSize(mapped.consoleSize);
 
-  const created = new Date().toISOString();
-  const owner = userInfo().username;
-  // createContainer and startContainer run in the init, which adds its pid and the status.
+  // What every hook's state and the stored state share; the init adds its pid and the status
+  // for the hooks it runs itself (createContainer, startContainer).
+  const described = {
+    ociVersion: spec.ociVersion,
+    id: options.id,
+    bundle,
+    rootfs: mapped.process.rootfs,
+    created: new Date().toISOString(),
+    owner: userInfo().username,
+    annotations: mapped.annotations,
+  };
   const initHooks = {
     createContainer: mapped.hooks.createContainer,
     startContainer: mapped.hooks.startContainer,
-    state: {
-      ociVersion: spec.ociVersion,
-      id: options.id,
-      bundle,
-      rootfs: mapped.process.rootfs,
-      created,
-      owner,
-      annotations: mapped.annotations,
-    },
+    state: described,
   };
 
   const paths = containerPaths(root, options.id);
@@ -186,15 +186,9 @@ export async function createContainerFromSpec(
       throw new IzaError(OciErrorCode.BadState, 'container init exited during create');
 
     const state: StoredState = {
-      ociVersion: spec.ociVersion,
-      id: options.id,
+      ...described,
       pid: child.pid,
       initStartTime: stat.startTime,
-      bundle,
-      rootfs: mapped.process.rootfs,
-      created,
-      owner,
-      annotations: mapped.annotations,
       cgroupPaths,
       ownPidNamespace: mapped.ownPidNamespace,
       poststart: mapped.hooks.poststart,

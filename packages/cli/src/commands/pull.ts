@@ -2,8 +2,7 @@ import type { Argv } from 'yargs';
 
 import type { CommandModule } from '../command.js';
 import { engineFor } from '../engine-from-globals.js';
-import { createPullRenderer } from '../pull-progress.js';
-import { pullReport } from '../pull-report.js';
+import { pullReport, pullWithProgress } from '../pull-report.js';
 
 const pull: CommandModule = {
   command: 'pull <image>',
@@ -29,16 +28,8 @@ const pull: CommandModule = {
 
   async handler(argv, ctx) {
     const quiet = argv.quiet === true;
-    const progress = createPullRenderer(ctx.stderr, ctx.env, quiet);
-    let result;
-    try {
-      result = await engineFor(ctx).pull(String(argv.image), {
-        platform: argv.platform === undefined ? undefined : String(argv.platform),
-        onEvent: progress.onEvent.bind(progress),
-      });
-    } finally {
-      progress.stop();
-    }
+    const platform = argv.platform === undefined ? undefined : String(argv.platform);
+    const result = await pullWithProgress(engineFor(ctx), ctx, String(argv.image), platform, quiet);
 
     if (quiet) {
       ctx.stdout.write(`${result.digest}\n`);

@@ -138,25 +138,23 @@ static int mount_on_fd(const char *source, int fd, const char *fstype, unsigned 
   return mount(source, target, fstype, flags, data);
 }
 
-// The MS_* flags a read-only remount must keep, read back from the mount (statfs(2)).
+// The MS_* flags a read-only remount must keep, read back from the mount (statfs(2)). In a user
+// namespace the atime flags of a mount from outside are locked as well (mount(2)).
 static unsigned long kept_flags(int fd) {
+  static const struct {
+    unsigned long st, ms;
+  } kept[] = {
+      {ST_NOSUID, MS_NOSUID},   {ST_NODEV, MS_NODEV},           {ST_NOEXEC, MS_NOEXEC},
+      {ST_NOATIME, MS_NOATIME}, {ST_NODIRATIME, MS_NODIRATIME}, {ST_RELATIME, MS_RELATIME},
+  };
   struct statfs st;
   if (fstatfs(fd, &st) < 0)
     return 0;
   unsigned long flags = 0;
-  if (st.f_flags & ST_NOSUID)
-    flags |= MS_NOSUID;
-  if (st.f_flags & ST_NODEV)
-    flags |= MS_NODEV;
-  if (st.f_flags & ST_NOEXEC)
-    flags |= MS_NOEXEC;
-  // In a user namespace the atime flags of a mount from outside are locked as well (mount(2)).
-  if (st.f_flags & ST_NOATIME)
-    flags |= MS_NOATIME;
-  if (st.f_flags & ST_NODIRATIME)
-    flags |= MS_NODIRATIME;
-  if (st.f_flags & ST_RELATIME)
-    flags |= MS_RELATIME;
+  for (const auto &k : kept) {
+    if (st.f_flags & k.st)
+      flags |= k.ms;
+  }
   return flags;
 }
 
