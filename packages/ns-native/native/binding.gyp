@@ -14,7 +14,8 @@
         "src/pty.cc",
         "src/send_fd.cc",
         "src/root_ops.cc",
-        "src/seccomp.cc"
+        "src/seccomp.cc",
+        "src/device_filter.cc"
       ],
       "libraries": ["-lseccomp"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],

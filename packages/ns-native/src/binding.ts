@@ -70,6 +70,8 @@ export interface NativeBinding {
   compileSeccomp(filter: NativeSeccompFilter): { program: Buffer; unknown: string[] };
   /** The libseccomp version in use, e.g. `2.5.4`. */
   seccompVersion(): string;
+  /** Loads a cgroup device program (src/device-filter.ts) and attaches it to a v2 cgroup. */
+  attachDeviceFilter(cgroupDir: string, program: Buffer): void;
 }
 
 /** A seccomp filter flattened to libseccomp's numbers (src/seccomp.ts builds it). */

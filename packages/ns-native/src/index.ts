@@ -79,4 +79,6 @@ export type {
   CompileSeccompOptions,
 } from './seccomp.js';
 export { defaultSeccompProfile } from './seccomp-default.js';
+export { assembleDeviceFilter, attachDeviceFilter } from './device-filter.js';
+export type { DeviceRule } from './device-filter.js';
 export type { DefaultSeccompOptions } from './seccomp-default.js';

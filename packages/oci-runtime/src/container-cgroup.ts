@@ -13,6 +13,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import { createCgroupManager, detectCgroupLayout } from '@iza/cgroups';
 import type { CgroupLayout, LinuxResources } from '@iza/cgroups';
+import { attachDeviceFilter } from '@iza/ns-native';
+import type { DeviceRule } from '@iza/ns-native';
 
 import { invalidConfig, unsupported } from './errors.js';
 import type { OciDeviceRule } from './oci-config.js';
@@ -92,26 +94,35 @@ function mkdirChain(dir: string): void {
 export interface ContainerCgroup {
   paths: string[];
   addProcess(pid: number): Promise<void>;
+  /** OOM kills so far in the memory hierarchy (0 without one). */
+  readOomKills(): Promise<number>;
+  /** Removes every directory create made (for an in-process caller; `delete` only has paths). */
+  destroy(timeoutMs: number): Promise<void>;
 }
 
 /**
- * Creates the container's cgroups: limits through @iza/cgroups, plus (on a v1 devices
- * hierarchy) the device allow/deny list. On a host without a v1 devices controller, device
- * rules are refused: cgroup v2 device filters are BPF programs iza cannot load yet.
+ * Creates the container's cgroups: limits through @iza/cgroups, plus the device allow/deny list:
+ * written to a v1 devices hierarchy where the host has one, else assembled into a BPF device
+ * program attached to the v2 leaf (cgroup v2 has no devices files). A host with neither refuses
+ * device rules.
  */
 export async function createContainerCgroup(input: {
   placement: CgroupPlacement;
   resources: LinuxResources;
   deviceRules: readonly OciDeviceRule[];
   layout?: CgroupLayout;
+  /** For tests: what attaches a v2 device filter (default @iza/ns-native's). */
+  attachFilter?: (leaf: string, rules: DeviceRule[]) => void;
 }): Promise<ContainerCgroup> {
   const layout = input.layout ?? (await detectCgroupLayout());
   const { name, parent } = input.placement;
   const devices = layout.controllers['devices'];
-  if (input.deviceRules.length > 0 && (devices?.version !== 1 || !devices.delegatable)) {
+  const v1Devices = devices?.version === 1 && devices.delegatable ? devices : undefined;
+  const wantsRules = input.deviceRules.length > 0;
+  if (wantsRules && v1Devices === undefined && layout.unified?.writable !== true) {
     throw unsupported(
       'linux.resources.devices',
-      'needs the cgroup v1 devices controller (v2 device filters are not supported yet)',
+      'needs a cgroup v1 devices hierarchy or a writable cgroup v2 hierarchy',
     );
   }
 
@@ -120,18 +131,25 @@ export async function createContainerCgroup(input: {
   const paths = [...new Set(Object.values(cg.paths))];
 
   let devicesDir: string | undefined;
-  if (input.deviceRules.length > 0 && devices !== undefined) {
-    devicesDir = join(devices.mountPoint, parent ?? join(devices.currentPath, 'iza'), name);
-    try {
+  try {
+    if (wantsRules && v1Devices !== undefined) {
+      devicesDir = join(v1Devices.mountPoint, parent ?? join(v1Devices.currentPath, 'iza'), name);
       if (!paths.includes(devicesDir)) {
         mkdirChain(devicesDir);
         paths.push(devicesDir);
       }
       applyDeviceRules(devicesDir, input.deviceRules);
-    } catch (err) {
-      await removeCgroupDirs(paths, 1000).catch(() => undefined);
-      throw err;
+    } else if (wantsRules) {
+      const leaf = cg.paths['unified'];
+      if (leaf === undefined) {
+        throw unsupported('linux.resources.devices', 'no cgroup v2 leaf to attach a filter to');
+      }
+      (input.attachFilter ?? attachDeviceFilter)(leaf, input.deviceRules.map(toDeviceRule));
     }
+  } catch (err) {
+    await cg.destroy({ timeoutMs: 1000 }).catch(() => undefined);
+    await removeCgroupDirs(paths, 1000).catch(() => undefined);
+    throw err;
   }
 
   return {
@@ -140,7 +158,22 @@ export async function createContainerCgroup(input: {
       await cg.addProcess(pid);
       if (devicesDir !== undefined) writeCgroupFile(join(devicesDir, 'cgroup.procs'), String(pid));
     },
+    readOomKills: () => cg.readOomKills(),
+    async destroy(timeoutMs) {
+      // The handle's destroy also undoes what @iza/cgroups changed around the leaves (a
+      // supervisor cgroup iza moved itself into, controllers it enabled) when it is the last.
+      await cg.destroy({ timeoutMs });
+      await removeCgroupDirs(paths, timeoutMs);
+    },
   };
+}
+
+function toDeviceRule(rule: OciDeviceRule): DeviceRule {
+  const out: DeviceRule = { allow: rule.allow, type: rule.type ?? 'a' };
+  if (rule.major !== undefined) out.major = rule.major;
+  if (rule.minor !== undefined) out.minor = rule.minor;
+  if (rule.access !== undefined) out.access = rule.access;
+  return out;
 }
 
 /** The pids in any of `paths` (their cgroup.procs). */

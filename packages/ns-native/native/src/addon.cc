@@ -56,6 +56,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitSendFd(env, exports);
   InitRootOps(env, exports);
   InitSeccomp(env, exports);
+  InitDeviceFilter(env, exports);
   return exports;
 }
 

@@ -23,5 +23,6 @@ void InitPty(Napi::Env env, Napi::Object exports);
 void InitSendFd(Napi::Env env, Napi::Object exports);
 void InitRootOps(Napi::Env env, Napi::Object exports);
 void InitSeccomp(Napi::Env env, Napi::Object exports);
+void InitDeviceFilter(Napi::Env env, Napi::Object exports);
 
 }  // namespace iza
