@@ -222,6 +222,25 @@ describe('a container process trying to reach the host', () => {
     expect(result.stdout).toMatch(/NoNewPrivs:\s+1/);
   });
 
+  it("can make a device node (CAP_MKNOD, as docker's) but open none docker denies", async () => {
+    // A loop device and /dev/fuse open on this host, as root, from a node the test makes; the
+    // same nodes made in the container must not (the device cgroup: v1 devices.allow here, a
+    // BPF program on cgroup v2, see the VM suite), while the default nodes work.
+    const probe = (dir: string) =>
+      `mknod ${dir}/loop b 7 0 && mknod ${dir}/fuse c 10 229 && echo made
+       for n in loop fuse; do (exec 3<${dir}/$n) 2>/dev/null && echo "open $n" || echo "denied $n"; done
+       (exec 3>/dev/null) && echo "open null"`;
+    const hostDir = mkdtempSync(join(tmpdir(), 'iza-e2e-devices-'));
+    try {
+      const host = await execa('/bin/sh', ['-c', probe(hostDir)], { reject: false });
+      expect(lines(host.stdout)).toEqual(['made', 'open loop', 'open fuse', 'open null']);
+    } finally {
+      rmSync(hostDir, { recursive: true, force: true });
+    }
+    const result = await run(probe('/tmp'));
+    expect(lines(result.stdout)).toEqual(['made', 'denied loop', 'denied fuse', 'open null']);
+  });
+
   it("is under docker's default seccomp profile unless --security-opt says otherwise", async () => {
     const status = 'grep ^Seccomp: /proc/self/status';
     expect((await run(status)).stdout).toBe('Seccomp:\t2');

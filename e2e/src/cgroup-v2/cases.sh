@@ -112,6 +112,14 @@ read -r t _ </proc/uptime; end=$(( ${t%.*}${t#*.} + 300 ))
 while read -r t _ </proc/uptime && [ $(( ${t%.*}${t#*.} )) -lt $end ]; do :; done
 echo contained'
 
+# Device nodes docker denies, made with CAP_MKNOD (which the container has, as docker's): on v2
+# only a BPF program attached to the container's cgroup stops them being opened. `dir` is
+# where the nodes go; the same probe runs on the guest itself once, as the reference.
+# /dev/kmsg (1:11) is in every kernel and opens for writing without CAP_SYSLOG.
+devices='dir=${1:-/tmp}; busybox mknod $dir/kmsg c 1 11 && echo made
+(exec 3>$dir/kmsg) 2>/dev/null && echo "open kmsg" || echo "denied kmsg"
+(exec 3>/dev/null) && echo "open null"'
+
 # One allocating process: busybox dd takes its whole 100 MB block at once (HOST.md).
 dd='/usr/bin/busybox dd if=/dev/zero of=/dev/null bs=100M count=1'
 
@@ -121,6 +129,9 @@ cgroup_dirs >"$results/cgroups.start"
 "$in_cgroup" /user.slice/iza-e2e-setup.scope true && rmdir "$cg/user.slice/iza-e2e-setup.scope"
 
 run_case info root info --format json
+mkdir -p "$results/guest-devices" "$root/guest-devices"
+/usr/bin/busybox sh -c "$devices" sh "$root/guest-devices" >"$results/guest-devices/stdout" 2>&1
+rm -rf "$root/guest-devices"
 for placement in root scope; do
   run_case "$placement-oom" "$placement" run --rm --memory 50m $dd
   run_case "$placement-no-limit" "$placement" run --rm $dd
@@ -128,6 +139,7 @@ for placement in root scope; do
   run_case "$placement-pids" "$placement" run --rm --pids-limit 20 /bin/sh -c "$bomb"
   run_case "$placement-cpuset" "$placement" run --rm --cpuset-cpus 0 \
     /bin/sh -c 'grep Cpus_allowed_list /proc/self/status; sleep 1'
+  run_case "$placement-devices" "$placement" run --rm /usr/bin/busybox sh -c "$devices"
 done
 run_case shared-memory shared run --rm --memory 50m /bin/true
 

@@ -107,7 +107,6 @@ export class Engine {
         root: this.options.root,
         storageDriver: this.options.storageDriver,
         getImage: (ref, pull, platform) => this.#imageForRun(ref, pull, platform, onPullEvent),
-        cgroups: () => this.cgroups(),
         hostEnv: this.options.hostEnv,
         ...io,
         onWarning: this.options.onWarning ?? ignore,

@@ -132,10 +132,18 @@ export class ContainerProcess {
  * (mounts, pivot_root, hostname, lo...) and waits for start. Rejects with ContainerSpecError for
  * an invalid spec (nothing cloned) or ContainerStartError when setup failed (child reaped).
  * `seccompCacheDir` keeps compiled seccomp programs between runs (see compileSeccomp).
+ * `whileSettingUp` runs as soon as the child exists, alongside its setup (e.g. moving it into
+ * cgroups, whose first v1 migration waits for an RCU grace period); its failure fails the
+ * create, after the child is killed and reaped.
  */
 export async function createContainerProcess(
   spec: ContainerProcessSpec,
-  options: { binding?: NativeBinding; host?: SpawnHost; seccompCacheDir?: string } = {},
+  options: {
+    binding?: NativeBinding;
+    host?: SpawnHost;
+    seccompCacheDir?: string;
+    whileSettingUp?: (pid: number) => Promise<void>;
+  } = {},
 ): Promise<ContainerProcess> {
   const binding = options.binding ?? loadBinding();
   const { plan, labels } = buildSpawnPlan(spec, options.host ?? nodeSpawnHost(binding));
@@ -151,15 +159,24 @@ export async function createContainerProcess(
   }
   const { pid, fd } = binding.spawnContainer(plan);
 
-  let report;
-  try {
-    report = await binding.recvReport(fd);
-  } catch (err) {
+  // Both settle before anything else happens. A child that failed its setup explains itself
+  // better than a side task that failed because the child was gone.
+  const [received, alongside] = await Promise.allSettled([
+    binding.recvReport(fd),
+    options.whileSettingUp?.(pid),
+  ]);
+  const ready = received.status === 'fulfilled' && received.value?.kind === REPORT_READY;
+  if (received.status === 'rejected' || (ready && alongside.status === 'rejected')) {
+    if (received.status === 'fulfilled' && received.value !== null && received.value.fd >= 0)
+      closeSync(received.value.fd);
     closeSync(fd);
     process.kill(pid, 'SIGKILL');
     await binding.waitPid(pid);
-    throw err;
+    throw received.status === 'rejected'
+      ? received.reason
+      : (alongside as PromiseRejectedResult).reason;
   }
+  const report = received.value;
 
   if (report?.kind === REPORT_READY) {
     const terminal = report.fd >= 0 ? report.fd : null;

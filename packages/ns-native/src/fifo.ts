@@ -6,14 +6,15 @@ import { ContainerSpecError } from './spawn-errors.js';
 /**
  * The OCI `start` half of the create/start split: opens the exec fifo a `fifo`-mode child is
  * blocked on, reads its byte (the child then goes on to execve) and removes the fifo, as runc's
- * exec.fifo. Non-blocking, polling every 5 ms, so a dead child means a timeout, not a hang.
+ * exec.fifo. Non-blocking, polling (every millisecond at first: the child writes as soon as it
+ * is scheduled, then every 5 ms), so a dead child means a timeout, not a hang.
  */
 export async function startContainerByFifo(path: string, options: { timeoutMs?: number } = {}) {
   const deadline = Date.now() + (options.timeoutMs ?? 10_000);
   const handle = await fs.open(path, constants.O_RDONLY | constants.O_NONBLOCK);
   try {
     const buf = Buffer.alloc(1);
-    for (;;) {
+    for (let attempt = 0; ; attempt++) {
       // 0 bytes: the child has not reopened the fifo yet; EAGAIN: it has, but not written yet.
       const n = await handle.read(buf, 0, 1, null).then(
         (r) => r.bytesRead,
@@ -30,7 +31,7 @@ export async function startContainerByFifo(path: string, options: { timeoutMs?: 
           'the container may have exited during create; check its state',
         );
       }
-      await sleep(5);
+      await sleep(attempt < 20 ? 1 : 5);
     }
   } finally {
     await handle.close();

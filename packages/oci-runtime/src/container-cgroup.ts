@@ -86,8 +86,26 @@ function applyDeviceRules(dir: string, rules: readonly OciDeviceRule[]): void {
   }
 }
 
-function mkdirChain(dir: string): void {
+/** mkdir -p; returns the directories it made, outermost first. */
+function mkdirChain(dir: string): string[] {
+  const missing: string[] = [];
+  for (let d = dir; !existsSync(d); d = dirname(d)) missing.unshift(d);
   mkdirSync(dir, { recursive: true });
+  return missing;
+}
+
+/** rmdir of directories create made around a leaf, innermost first, while they are empty. */
+function removeEmptyAncestors(dirs: readonly string[]): void {
+  for (const dir of [...dirs].reverse()) {
+    try {
+      rmdirSync(dir);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      // Another container's cgroup below it, or gone already: leave it, as @iza/cgroups does.
+      if (code === 'EBUSY' || code === 'ENOTEMPTY' || code === 'ENOENT') return;
+      throw err;
+    }
+  }
 }
 
 /** A container's cgroups as created: leaf directories, and how to join them. */
@@ -131,11 +149,12 @@ export async function createContainerCgroup(input: {
   const paths = [...new Set(Object.values(cg.paths))];
 
   let devicesDir: string | undefined;
+  let devicesAncestors: string[] = [];
   try {
     if (wantsRules && v1Devices !== undefined) {
       devicesDir = join(v1Devices.mountPoint, parent ?? join(v1Devices.currentPath, 'iza'), name);
       if (!paths.includes(devicesDir)) {
-        mkdirChain(devicesDir);
+        devicesAncestors = mkdirChain(devicesDir).slice(0, -1);
         paths.push(devicesDir);
       }
       applyDeviceRules(devicesDir, input.deviceRules);
@@ -149,6 +168,7 @@ export async function createContainerCgroup(input: {
   } catch (err) {
     await cg.destroy({ timeoutMs: 1000 }).catch(() => undefined);
     await removeCgroupDirs(paths, 1000).catch(() => undefined);
+    removeEmptyAncestors(devicesAncestors);
     throw err;
   }
 
@@ -164,6 +184,7 @@ export async function createContainerCgroup(input: {
       // supervisor cgroup iza moved itself into, controllers it enabled) when it is the last.
       await cg.destroy({ timeoutMs });
       await removeCgroupDirs(paths, timeoutMs);
+      removeEmptyAncestors(devicesAncestors);
     },
   };
 }

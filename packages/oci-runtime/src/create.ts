@@ -12,6 +12,7 @@ import {
   removeCgroupDirs,
   signalCgroup,
 } from './container-cgroup.js';
+import type { ContainerCgroup } from './container-cgroup.js';
 import { checkConsoleSize, checkTerminalRequest, sendTerminal } from './console-socket.js';
 import { invalidConfig, OciErrorCode, unsupported } from './errors.js';
 import { runHooks } from './hooks.js';
@@ -69,6 +70,8 @@ export interface CreatedContainer {
   process: ContainerProcess;
   /** The pty master for a `foreground.hostTerminal` caller, who owns and closes it; else null. */
   terminal: number | null;
+  /** The container's cgroups (an in-process caller reads OOM kills and destroys them). */
+  cgroup: ContainerCgroup;
 }
 
 function readConfig(bundle: string): OciSpec {
@@ -146,13 +149,19 @@ export async function createContainerFromSpec(
   makeContainerDir(root, options.id);
   let child: ContainerProcess | undefined;
   let terminal: number | null = null;
-  let cgroupPaths: string[] = [];
+  let cgroup: ContainerCgroup | undefined;
 
   try {
     // exec.fifo, 0622 as runc's (libcontainer/container_linux.go createExecFifo).
     mknod(paths.fifo, nativeConstants().S_IFIFO | 0o622, 0, 0);
     chmodSync(paths.fifo, 0o622);
 
+    const cg = await createContainerCgroup({
+      placement,
+      resources: mapped.resources,
+      deviceRules: mapped.deviceRules,
+    });
+    cgroup = cg;
     child = await createContainerProcess(
       {
         ...mapped.process,
@@ -161,9 +170,14 @@ export async function createContainerFromSpec(
         pdeathSignal: options.killOnExit ?? false,
         ...(options.stdio === undefined ? {} : { stdio: options.stdio }),
       },
-      // Compiling podman's profile cost about 17 ms of every create; an engine sends the same
-      // one each time.
-      { seccompCacheDir: seccompCacheDir(root) },
+      {
+        // Compiling podman's profile cost about 17 ms of every create; an engine sends the
+        // same one each time.
+        seccompCacheDir: seccompCacheDir(root),
+        // The first cgroup v1 migration waits for an RCU grace period (10-20 ms here): it
+        // overlaps the init's own setup, which starts no program before start.
+        whileSettingUp: (pid) => cg.addProcess(pid),
+      },
     );
     terminal = child.terminal;
     if (terminal !== null && options.consoleSocket !== undefined) {
@@ -173,14 +187,6 @@ export async function createContainerFromSpec(
       sendTerminal(master, options.consoleSocket, consoleSize);
     }
 
-    const cgroup = await createContainerCgroup({
-      placement,
-      resources: mapped.resources,
-      deviceRules: mapped.deviceRules,
-    });
-    cgroupPaths = cgroup.paths;
-    await cgroup.addProcess(child.pid);
-
     const stat = readProcStat(child.pid);
     if (stat === undefined)
       throw new IzaError(OciErrorCode.BadState, 'container init exited during create');
@@ -189,7 +195,7 @@ export async function createContainerFromSpec(
       ...described,
       pid: child.pid,
       initStartTime: stat.startTime,
-      cgroupPaths,
+      cgroupPaths: cgroup.paths,
       ownPidNamespace: mapped.ownPidNamespace,
       poststart: mapped.hooks.poststart,
       poststop: mapped.hooks.poststop,
@@ -202,16 +208,25 @@ export async function createContainerFromSpec(
 
     saveState(root, state);
     if (options.pidFile !== undefined) writePidFile(resolve(options.pidFile), child.pid);
-    return { pid: child.pid, state: publicState(state, 'created'), process: child, terminal };
+    return {
+      pid: child.pid,
+      state: publicState(state, 'created'),
+      process: child,
+      terminal,
+      cgroup,
+    };
   } catch (err) {
     if (terminal !== null) closeSync(terminal);
     if (child !== undefined) {
-      signalCgroup(cgroupPaths, 9);
+      signalCgroup(cgroup?.paths ?? [], 9);
       // A fifo-mode init blocks opening the fifo and never sees its socket close: kill it.
       process.kill(child.pid, 'SIGKILL');
       await child.abort().catch(() => undefined);
     }
-    await removeCgroupDirs(cgroupPaths, 5000).catch(() => undefined);
+    if (cgroup !== undefined) {
+      const paths = cgroup.paths;
+      await cgroup.destroy(5000).catch(() => removeCgroupDirs(paths, 5000).catch(() => undefined));
+    }
     removeContainerDir(root, options.id);
     throw wrapError(`creating container ${options.id}`, err);
   }

@@ -1,7 +1,7 @@
 export { createContainer, createContainerFromSpec } from './create.js';
 export type { CreateOptions, CreatedContainer } from './create.js';
 export { containerState, startContainer, killContainer, deleteContainer } from './operations.js';
-export type { ContainerRef, WarningSink } from './operations.js';
+export type { ContainerRef, InProcess, WarningSink } from './operations.js';
 export { runContainer } from './run.js';
 export { attachTerminal } from './attach-terminal.js';
 export type { AttachedTerminal, TerminalIO } from './attach-terminal.js';

@@ -4,6 +4,7 @@ import { IzaError } from '@iza/errors';
 import { startContainerByFifo } from '@iza/ns-native';
 
 import { cgroupPids, removeCgroupDirs, signalCgroup } from './container-cgroup.js';
+import type { CreatedContainer } from './create.js';
 import { OciErrorCode } from './errors.js';
 import { runHooks } from './hooks.js';
 import { isInitAlive } from './proc-stat.js';
@@ -20,6 +21,17 @@ export interface ContainerRef {
 
 /** Called with one line for each non-fatal problem (a failed poststart or poststop hook). */
 export type WarningSink = (message: string) => void;
+
+/**
+ * A caller that created the container in this process and stays with it (runc's `run`, `iza
+ * run`) passes what create returned: start then goes through the init's handle, so a program
+ * that cannot be executed rejects start (a ContainerStartError of stage `exec`) instead of being
+ * an exit status of 127 found later; delete destroys the cgroups through their handle, which
+ * also undoes what @iza/cgroups changed around them.
+ */
+export interface InProcess {
+  created?: CreatedContainer;
+}
 
 function must(root: string, id: string): StoredState {
   const state = loadState(root, id);
@@ -51,14 +63,15 @@ export function containerState(ref: ContainerRef): OciState {
  * execs the user program) and runs the poststart hooks, whose failures are only warnings.
  */
 export async function startContainer(
-  ref: ContainerRef & { onWarning?: WarningSink },
+  ref: ContainerRef & InProcess & { onWarning?: WarningSink },
 ): Promise<void> {
   const root = ref.root ?? DEFAULT_ROOT;
   const stored = must(root, ref.id);
   const status = containerStatus(root, stored);
   if (status !== 'created') throw badState(ref.id, status, 'start');
 
-  await startContainerByFifo(containerPaths(root, ref.id).fifo);
+  if (ref.created !== undefined) await ref.created.process.start();
+  else await startContainerByFifo(containerPaths(root, ref.id).fifo);
   const json = JSON.stringify(publicState(stored, 'running'));
   await runHooks(stored.poststart, json, 'poststart').catch((err: Error) =>
     ref.onWarning?.(err.message),
@@ -110,9 +123,10 @@ async function waitGone(stored: StoredState, timeoutMs: number): Promise<void> {
  * poststop hooks last; their failures are warnings.
  */
 export async function deleteContainer(
-  ref: ContainerRef & { force?: boolean; onWarning?: WarningSink; timeoutMs?: number },
+  ref: ContainerRef & InProcess & { force?: boolean; onWarning?: WarningSink; timeoutMs?: number },
 ): Promise<void> {
   const root = ref.root ?? DEFAULT_ROOT;
+  const created = ref.created;
   let stored: StoredState | undefined;
   try {
     stored = loadState(root, ref.id);
@@ -143,7 +157,10 @@ export async function deleteContainer(
   }
   // Without a pid namespace, processes of a stopped container may remain (runc kills them too).
   signalCgroup(stored.cgroupPaths, 9);
+  // The init is this process's child: reaped here, or it would stay a zombie.
+  if (created !== undefined) await created.process.wait();
   await waitGone(stored, timeoutMs);
+  if (created !== undefined) await created.cgroup.destroy(timeoutMs);
   await removeCgroupDirs(stored.cgroupPaths, timeoutMs);
   removeContainerDir(root, ref.id);
 

@@ -32,11 +32,11 @@ export async function runContainer(
         throw err;
       }
     }
-    await startContainer({ ...ref, ...warn });
+    await startContainer({ ...ref, ...warn, created });
     const exit = await created.process.wait();
     return exit.status;
   } finally {
     await attached?.detach();
-    await deleteContainer({ ...ref, ...warn, force: true });
+    await deleteContainer({ ...ref, ...warn, created, force: true });
   }
 }

@@ -3,18 +3,11 @@ import { availableParallelism, release } from 'node:os';
 import { join } from 'node:path';
 
 import { buildResources, parseMemorySize } from '@iza/cgroups';
-import type { Cgroup, CgroupManager, DockerResourceFlags } from '@iza/cgroups';
+import type { DockerResourceFlags } from '@iza/cgroups';
 import { IzaError } from '@iza/errors';
-import {
-  createContainerProcess,
-  defaultCapabilities,
-  defaultMaskedPaths,
-  defaultMounts,
-  defaultReadonlyPaths,
-  resolveUser,
-  setWindowSize,
-} from '@iza/ns-native';
-import type { ContainerProcessSpec } from '@iza/ns-native';
+import { defaultCapabilities, defaultMounts, resolveUser, setWindowSize } from '@iza/ns-native';
+import { createContainerFromSpec, deleteContainer, startContainer } from '@iza/oci-runtime';
+import type { CreatedContainer } from '@iza/oci-runtime';
 import { mountRootfs } from '@iza/overlay';
 
 import { CleanupStack } from './cleanup-stack.js';
@@ -28,6 +21,7 @@ import { buildEnvironment, parseEnvFile } from './environment.js';
 import { writeEtcFiles } from './etc-files.js';
 import { exitCodeForExecError, exitCodeOf } from './exit-status.js';
 import { buildHostRootfs } from './host-rootfs.js';
+import { cgroupsPathFor, ociSpecForRun, runtimeRoot } from './oci-spec.js';
 import { parseSecurityOptions } from './security-options.js';
 import { buildProcessArgs } from './process-args.js';
 import type { ImageProcessConfig } from './process-args.js';
@@ -58,7 +52,6 @@ export interface RunContext {
   storageDriver?: 'overlay' | 'copy' | undefined;
   /** Finds the image, pulling it first according to `pull`. */
   getImage(ref: string, pull: RunRequest['pull'], platform?: string): Promise<RunImage>;
-  cgroups: () => Promise<CgroupManager>;
   hostEnv: Readonly<Record<string, string | undefined>>;
   stdin: NodeJS.ReadStream;
   stdout: NodeJS.WriteStream;
@@ -95,6 +88,9 @@ export async function runContainer(ctx: RunContext, req: RunRequest): Promise<nu
     arch: process.arch,
     kernel: release(),
   });
+  const id = newContainerId();
+  const cgroupsPath =
+    req.cgroupParent === undefined ? undefined : cgroupsPathFor(req.cgroupParent, id);
 
   const hostMode = isHostMode(req.image);
   const image: RunImage = hostMode
@@ -108,7 +104,6 @@ export async function runContainer(ctx: RunContext, req: RunRequest): Promise<nu
   let args = buildProcessArgs(image.config, { entrypoint: req.entrypoint, command });
   if (initBinary) args = ['/sbin/iza-init', '--', ...args];
 
-  const id = newContainerId();
   const hostname = req.hostname ?? 'iza-container';
   const { dir, state } = createContainerState(ctx.root, {
     id,
@@ -140,17 +135,6 @@ export async function runContainer(ctx: RunContext, req: RunRequest): Promise<nu
       hostEnv: ctx.hostEnv,
       home: user.home,
     });
-
-    let cgroup: Cgroup | undefined;
-    if (resources) {
-      cgroup = await (await ctx.cgroups()).create(id, resources, withParent(req.cgroupParent));
-      cleanup.push('removing the cgroup', async () => {
-        await cgroup?.killAll();
-        await cgroup?.destroy({ timeoutMs: 5000 });
-      });
-      state.cgroupPaths = Object.values(cgroup.paths);
-      saveContainerState(dir, state);
-    }
 
     const mounts: OciMount[] = [
       ...defaultMounts(),
@@ -186,70 +170,65 @@ export async function runContainer(ctx: RunContext, req: RunRequest): Promise<nu
     const cwd = req.workdir ?? (image.config.WorkingDir || '/');
     if (!req.readOnly) ensureWorkdir(rootfs.path, cwd);
 
-    const stdio = openStdio(req, cleanup);
-    const spec: ContainerProcessSpec = {
-      rootfs: rootfs.path,
-      readonlyRootfs: req.readOnly,
+    // The container is what `iza-runtime create` would make of this config.json: the same
+    // mapping, checks, cgroups (device rules included) and state, in this process.
+    const spec = ociSpecForRun({
       args,
       env,
       cwd,
       user: { uid: user.uid, gid: user.gid, additionalGids: user.additionalGids },
-      hostname,
-      namespaces: [
-        { type: 'pid' },
-        { type: 'network' },
-        { type: 'mount' },
-        { type: 'uts' },
-        { type: 'ipc' },
-        { type: 'cgroup' },
-      ],
-      mounts,
-      maskedPaths: defaultMaskedPaths(),
-      readonlyPaths: defaultReadonlyPaths(),
+      tty: req.tty,
       capabilities,
       noNewPrivileges: security.noNewPrivileges,
+      rootfs: rootfs.path,
+      readonlyRootfs: req.readOnly,
+      hostname,
+      mounts,
+      ...(resources === undefined ? {} : { resources }),
       ...(security.seccomp === undefined ? {} : { seccomp: security.seccomp }),
-      stdio,
-      terminal: req.tty,
-      pdeathSignal: true,
-    };
-
-    const proc = await createContainerProcess(spec, {
-      seccompCacheDir: join(ctx.root, 'cache', 'seccomp'),
+      ...(cgroupsPath === undefined ? {} : { cgroupsPath }),
     });
-    // Until wait() has reaped it, the pid cannot be reused: signalling it by pid is safe.
-    let started = false;
+    const runtime = { root: runtimeRoot(ctx.root), id };
+    const stdio = openStdio(req, cleanup);
+    let created: CreatedContainer;
+    try {
+      created = await createContainerFromSpec(spec, dir, {
+        ...runtime,
+        foreground: { hostTerminal: req.tty },
+        killOnExit: true,
+        stdio,
+      });
+    } catch (err) {
+      const exec = execFailureOf(err);
+      if (exec === undefined) throw err;
+      ctx.stderr.write(`Error: ${execFailureMessage(args[0] ?? '', exec)}\n`);
+      return exitCodeForExecError(exec);
+    }
     let reaped = false;
     const reap = async () => {
-      const result = await proc.wait();
+      const result = await created.process.wait();
       reaped = true;
       return result;
     };
-    cleanup.push('stopping the container', async () => {
-      if (reaped) return;
-      if (!started) {
-        await proc.abort();
-        return;
-      }
-      killIfAlive(proc.pid);
-      await reap();
-    });
-    const master = proc.terminal ?? undefined;
+    cleanup.push('removing the container', () =>
+      deleteContainer({ ...runtime, created, force: true, onWarning: ctx.onWarning }),
+    );
+    const master = created.terminal ?? undefined;
     let masterOwned = false;
     if (master !== undefined) {
       cleanup.push('closing the terminal', () => {
         if (!masterOwned) closeSync(master);
       });
     }
-    const init = identityOf(proc.pid);
+    const init = identityOf(created.pid);
     if (init) state.init = init;
+    state.cgroupPaths = created.cgroup.paths;
     saveContainerState(dir, state);
-
-    await cgroup?.addProcess(proc.pid);
-    const oomBefore = (await cgroup?.readOomKills()) ?? 0;
+    const oomBefore = await created.cgroup.readOomKills();
 
     const forward = (sig: NodeJS.Signals) => {
-      if (!reaped) killIfAlive(proc.pid, sig);
+      // Until wait() has reaped it, the pid cannot be reused: signalling it by pid is safe.
+      if (!reaped) killIfAlive(created.pid, sig);
     };
     for (const sig of FORWARDED_SIGNALS) process.on(sig, forward);
     cleanup.push('restoring signal handlers', () => {
@@ -270,20 +249,19 @@ export async function runContainer(ctx: RunContext, req: RunRequest): Promise<nu
     }
 
     try {
-      started = true;
-      await proc.start();
+      await startContainer({ ...runtime, created, onWarning: ctx.onWarning });
     } catch (err) {
-      const e = err as { code?: string };
-      if ((err as { syscall?: string }).syscall !== 'execve') throw err;
+      const exec = execFailureOf(err);
+      if (exec === undefined) throw err;
       await reap();
-      ctx.stderr.write(`Error: ${execFailureMessage(args[0] ?? '', e.code)}\n`);
-      return exitCodeForExecError(e.code);
+      ctx.stderr.write(`Error: ${execFailureMessage(args[0] ?? '', exec)}\n`);
+      return exitCodeForExecError(exec);
     }
 
     const result = await reap();
     if (terminal) await Promise.race([terminal.drained, delay(200)]);
 
-    const oomKills = ((await cgroup?.readOomKills()) ?? 0) - oomBefore;
+    const oomKills = (await created.cgroup.readOomKills()) - oomBefore;
     if (oomKills > 0) {
       const limit = resources?.memory?.limit;
       const what = limit ? ` (limit ${formatMemory(limit)})` : '';
@@ -347,10 +325,6 @@ function hasLimits(l: LimitOptions): boolean {
   return Object.values(l).some((v) => v !== undefined);
 }
 
-function withParent(parent: string | undefined): { parent?: string } {
-  return parent === undefined ? {} : { parent };
-}
-
 /**
  * The container's fds 0-2 without a terminal: iza's own stdout and stderr (no copying); stdin is
  * iza's with -i and /dev/null without, as docker. With -t the container gets a pty of its own
@@ -380,6 +354,19 @@ function findInitBinary(): string {
   throw new IzaError('ERR_IZA_RUN_NO_INIT', '--init needs a static tini on the host', {
     hint: 'install it: apt-get install tini',
   });
+}
+
+/**
+ * The errno of a program the container could not execute (ENOENT, EACCES...), found in the
+ * cause chain of a create or start error: create checks the program, start reports execve.
+ */
+function execFailureOf(err: unknown): string | undefined {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 16; depth++) {
+    const sys = e as { syscall?: unknown; code?: unknown };
+    if (sys.syscall === 'execve' && typeof sys.code === 'string') return sys.code;
+    e = e.cause;
+  }
+  return undefined;
 }
 
 function execFailureMessage(command: string, code: string | undefined): string {

@@ -1,7 +1,9 @@
+import { deleteContainer } from '@iza/oci-runtime';
 import { cleanupRootfs } from '@iza/overlay';
 
 import { listContainerStates, removeContainerDir } from './container-state.js';
 import type { ContainerState } from './container-state.js';
+import { runtimeRoot } from './oci-spec.js';
 import { isAlive } from './process-identity.js';
 
 /**
@@ -12,8 +14,8 @@ export type StaleCgroupSweeper = (liveIds: ReadonlySet<string>) => Promise<void>
 
 /**
  * Undoes what `iza run` processes that died without cleaning up (kill -9) left behind: their
- * container's processes (killed, though PR_SET_PDEATHSIG has usually done it), mounts, cgroups
- * and state directory. Runs at the start of every command that opens the store; cheap when
+ * container's processes (killed, though PR_SET_PDEATHSIG has usually done it), its runtime state
+ * and the cgroups recorded there, mounts, other cgroups below iza's own and the state directory. Runs at the start of every command that opens the store; cheap when
  * there is nothing to do (one readdir).
  */
 export async function sweepStaleContainers(
@@ -24,6 +26,7 @@ export async function sweepStaleContainers(
   const dead = states.filter((s) => !isAlive(s.owner));
   if (dead.length === 0) return dead;
 
+  const undone: ContainerState[] = [];
   for (const state of dead) {
     if (state.init && isAlive(state.init)) {
       try {
@@ -32,13 +35,24 @@ export async function sweepStaleContainers(
         // exited in between
       }
     }
+    try {
+      // What create recorded (cgroups under --cgroup-parent included); nothing once it is gone.
+      await deleteContainer({
+        root: runtimeRoot(root),
+        id: state.id,
+        force: true,
+        timeoutMs: 2000,
+      });
+    } catch {
+      // Still busy (a process in the cgroup that would not die yet): the next command retries.
+      continue;
+    }
     if (state.rootfsDir) await cleanupRootfs(state.rootfsDir);
+    undone.push(state);
   }
 
-  if (dead.some((s) => s.cgroupPaths?.length)) {
-    const live = new Set(states.filter((s) => isAlive(s.owner)).map((s) => s.id));
-    await sweepCgroups(live);
-  }
-  for (const state of dead) removeContainerDir(root, state.id);
-  return dead;
+  const live = new Set(states.filter((s) => isAlive(s.owner)).map((s) => s.id));
+  await sweepCgroups(live);
+  for (const state of undone) removeContainerDir(root, state.id);
+  return undone;
 }
