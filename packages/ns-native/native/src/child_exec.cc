@@ -193,6 +193,12 @@ void CheckExecutable(const ChildPlan &plan) {
 }  // namespace child
 
 void ChildExec(const ChildPlan &plan) {
+  // Node holds epoll, eventfd, pipe and inotify fds without O_CLOEXEC: mark every fd above 2
+  // close-on-exec, including the report socket, whose EOF then tells the parent exec worked.
+  // First, because a seccomp profile need not allow close_range (runtime-tools' does not).
+  if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+    Fail(plan, kStageCloseFds, errno);
+
   drop_bounding(plan);
   if (!plan.no_new_privs)
     load_seccomp(plan);
@@ -206,11 +212,6 @@ void ChildExec(const ChildPlan &plan) {
 
   enter_cwd(plan);
   umask(plan.umask);
-
-  // Node holds epoll, eventfd, pipe and inotify fds without O_CLOEXEC: mark every fd above 2
-  // close-on-exec, including the report socket, whose EOF then tells the parent exec worked.
-  if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
-    Fail(plan, kStageCloseFds, errno);
 
   // Last, because the uid change above clears it (prctl(2), PR_SET_PDEATHSIG).
   if (plan.pdeath_signal && prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
