@@ -142,7 +142,12 @@ export interface NativeSpawnPlan {
   readonlyRootfs: boolean;
   rootPropagation: number;
   cloneFlags: number;
+  /** Namespaces the child makes with unshare(2) after its joins (when it joined a user ns). */
+  unshareFlags: number;
+  /** Joined by the child with setns(2), in order. */
   joins: { path: string; nstype: number }[];
+  /** A pid namespace the parent enters around clone(2), so the child is born in it; or null. */
+  pidJoin: string | null;
   unshareCgroup: boolean;
   mounts: NativeMountPlan[];
   devices: NativeDevicePlan[];

@@ -8,7 +8,12 @@ import type { SeccompSpec } from './seccomp.js';
 /** A namespace the child gets: a new one, or (with `path`) an existing one joined by setns. */
 export interface NamespaceSpec {
   type: 'pid' | 'network' | 'mount' | 'uts' | 'ipc' | 'cgroup' | 'user';
-  /** A `/proc/<pid>/ns/<type>` file to join. Not supported for `pid`, `mount`, `user`. */
+  /**
+   * A `/proc/<pid>/ns/<type>` file (or a bind mount of one) to join instead of making a new
+   * namespace. A joined mount namespace gets the container's mounts and root, as with runc. With
+   * a joined `user` namespace every new namespace is made inside it; a new `pid` namespace is
+   * then not supported.
+   */
   path?: string;
 }
 

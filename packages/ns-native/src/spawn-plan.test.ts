@@ -109,13 +109,6 @@ describe('buildSpawnPlan', () => {
       /mount namespace is required/,
     ],
     [
-      'joining a pid namespace',
-      {
-        namespaces: [{ type: 'mount' as const }, { type: 'pid' as const, path: '/proc/1/ns/pid' }],
-      },
-      /not supported/,
-    ],
-    [
       'a hostname without uts',
       { namespaces: [{ type: 'mount' as const }], hostname: 'x' },
       /uts namespace/,
@@ -219,7 +212,7 @@ describe('buildSpawnPlan: user namespaces', () => {
     [
       'mappings without a user namespace',
       { uidMappings: [range(0, 1, 1)] },
-      /need a user namespace/,
+      /need a new user namespace/,
     ],
     [
       'a user namespace without gid mappings',
@@ -237,17 +230,75 @@ describe('buildSpawnPlan: user namespaces', () => {
       /bad uid mapping/,
     ],
     [
-      'joining a user namespace by path',
+      'mappings for a joined user namespace',
       {
         namespaces: [
           { type: 'user' as const, path: '/proc/1/ns/user' },
           { type: 'mount' as const },
         ],
+        uidMappings: [range(0, 1, 1)],
+        gidMappings: [range(0, 1, 1)],
       },
-      /joining an existing user namespace/,
+      /need a new user namespace/,
     ],
   ])('rejects %s', (_what, over, message) => {
     expect(() => buildSpawnPlan(spec(over), host)).toThrow(message);
+  });
+});
+
+describe('buildSpawnPlan: joining namespaces by path', () => {
+  const c = host.constants;
+  const ns = (type: NamespaceSpec['type'], path?: string): NamespaceSpec =>
+    path === undefined ? { type } : { type, path };
+
+  it('enters a pid namespace from the parent, so the child is born in it', () => {
+    const { plan } = buildSpawnPlan(
+      spec({ namespaces: [ns('pid', '/proc/9/ns/pid'), ns('mount')] }),
+      host,
+    );
+    expect(plan.pidJoin).toBe('/proc/9/ns/pid');
+    expect(plan.cloneFlags & c.CLONE_NEWPID).toBe(0);
+    expect(plan.joins).toEqual([]);
+  });
+
+  it('joins a mount namespace in the child instead of making one', () => {
+    const namespaces = [ns('mount', '/proc/9/ns/mnt'), ns('uts')];
+    const { plan, labels } = buildSpawnPlan(spec({ namespaces }), host);
+    expect(plan.cloneFlags).toBe(c.CLONE_NEWUTS);
+    expect(plan.joins).toEqual([{ path: '/proc/9/ns/mnt', nstype: c.CLONE_NEWNS }]);
+    expect(labels.joins).toEqual(['/proc/9/ns/mnt']);
+  });
+
+  it('joins a user namespace first and makes the new ones inside it with unshare', () => {
+    const namespaces = [
+      ns('network', '/proc/9/ns/net'),
+      ns('mount'),
+      ns('user', '/proc/9/ns/user'),
+      ns('pid', '/proc/9/ns/pid'),
+      ns('ipc'),
+    ];
+    const { plan } = buildSpawnPlan(spec({ namespaces }), host);
+    expect(plan.joins.map((j) => j.nstype)).toEqual([c.CLONE_NEWUSER, c.CLONE_NEWNET]);
+    expect(plan.cloneFlags).toBe(0);
+    expect(plan.unshareFlags).toBe(c.CLONE_NEWNS | c.CLONE_NEWIPC);
+    expect(plan.pidJoin).toBe('/proc/9/ns/pid');
+    expect(plan).toMatchObject({ uidMap: '', gidMap: '' });
+  });
+
+  it.each([
+    [
+      'a new pid namespace inside a joined user namespace',
+      [ns('user', '/proc/9/ns/user'), ns('pid'), ns('mount')],
+      /new pid namespace inside a joined user namespace/,
+    ],
+    [
+      'a relative namespace path',
+      [ns('network', 'proc/9/ns/net'), ns('mount')],
+      /must be absolute/,
+    ],
+    ['no mount namespace at all', [ns('pid')], /mount namespace is required/],
+  ])('rejects %s', (_what, namespaces, message) => {
+    expect(() => buildSpawnPlan(spec({ namespaces }), host)).toThrow(message);
   });
 });
 

@@ -84,7 +84,12 @@ function namespaceFlags(namespaces: NamespaceSpec[], c: NativeSpawnConstants) {
   };
   let cloneFlags = 0;
   let unshareCgroup = false;
+  // Joined by the child with setns(2), a user namespace first: the others it joins or creates
+  // must then be owned by it.
   const joins: { path: string; nstype: number }[] = [];
+  // A pid namespace is joined by the parent around clone(2): setns(CLONE_NEWPID) only changes
+  // where the caller's next child is born (pid_namespaces(7)).
+  let pidJoin: string | null = null;
   const seen = new Set<string>();
 
   for (const ns of namespaces) {
@@ -94,14 +99,11 @@ function namespaceFlags(namespaces: NamespaceSpec[], c: NativeSpawnConstants) {
     seen.add(ns.type);
 
     if (ns.path !== undefined) {
-      if (ns.type === 'pid' || ns.type === 'mount' || ns.type === 'user') {
-        throw new ContainerSpecError(
-          'ERR_IZA_NATIVE_UNSUPPORTED',
-          `joining an existing ${ns.type} namespace is not supported`,
-          'leave out the namespace path so that the container gets a new one',
-        );
-      }
-      joins.push({ path: checkCString(ns.path, 'namespace path'), nstype: flag });
+      const path = checkCString(ns.path, 'namespace path');
+      if (!path.startsWith('/')) throw invalid(`namespace path must be absolute: ${path}`);
+      if (ns.type === 'pid') pidJoin = path;
+      else if (ns.type === 'user') joins.unshift({ path, nstype: flag });
+      else joins.push({ path, nstype: flag });
     } else if (ns.type === 'cgroup') {
       // Unshared after start, once the caller has placed the child in its cgroups, so that the
       // namespace root is the container's cgroup (runc does the same).
@@ -111,10 +113,24 @@ function namespaceFlags(namespaces: NamespaceSpec[], c: NativeSpawnConstants) {
     }
   }
 
-  if (!seen.has('mount') || (cloneFlags & c.CLONE_NEWNS) === 0) {
-    throw invalid('a new mount namespace is required', "add { type: 'mount' } to namespaces");
+  if (!seen.has('mount')) {
+    throw invalid('a mount namespace is required', "add { type: 'mount' } to namespaces");
   }
-  return { cloneFlags, joins, unshareCgroup, seen };
+  // Namespaces made by clone(2) belong to the caller's user namespace, where a child that has
+  // joined another one holds no capability: it makes them itself with unshare(2) after setns.
+  let unshareFlags = 0;
+  if (joins[0]?.nstype === c.CLONE_NEWUSER) {
+    if ((cloneFlags & c.CLONE_NEWPID) !== 0) {
+      throw new ContainerSpecError(
+        'ERR_IZA_NATIVE_UNSUPPORTED',
+        'a new pid namespace inside a joined user namespace is not supported',
+        'join a pid namespace as well, or give the container a new user namespace',
+      );
+    }
+    unshareFlags = cloneFlags;
+    cloneFlags = 0;
+  }
+  return { cloneFlags, unshareFlags, joins, pidJoin, unshareCgroup, seen };
 }
 
 function capabilityList(names: readonly string[] | undefined, capLast: number, set: string) {
@@ -225,7 +241,9 @@ export function buildSpawnPlan(
     readonlyRootfs: spec.readonlyRootfs ?? false,
     rootPropagation,
     cloneFlags: ns.cloneFlags,
+    unshareFlags: ns.unshareFlags,
     joins: ns.joins,
+    pidJoin: ns.pidJoin,
     unshareCgroup: ns.unshareCgroup,
     mounts: mounts.map((m) => m.plan),
     devices: devices.map((d) => ({
@@ -265,7 +283,7 @@ export function buildSpawnPlan(
     seccomp: null,
     seccompFlags: 0,
     hooks: hookPlans(spec.hooks),
-    ...idMaps(spec, ns.seen.has('user')),
+    ...idMaps(spec, ns.seen.has('user') && ns.joins[0]?.nstype !== host.constants.CLONE_NEWUSER),
   };
 
   const labels: PlanLabels = {
@@ -292,7 +310,7 @@ function idMaps(spec: ContainerProcessSpec, userns: boolean): { uidMap: string; 
   const gids = spec.gidMappings ?? [];
   if (!userns) {
     if (uids.length > 0 || gids.length > 0)
-      throw invalid('uid and gid mappings need a user namespace', "add { type: 'user' }");
+      throw invalid('uid and gid mappings need a new user namespace', "add { type: 'user' }");
     return { uidMap: '', gidMap: '' };
   }
   return { uidMap: idMapText(uids, 'uid'), gidMap: idMapText(gids, 'gid') };

@@ -105,6 +105,7 @@ const stages: Describe[] = [
   perPath('hook', 'running createContainer hook', 'execve', (l) => l.createContainerHooks),
   perPath('hook', 'running startContainer hook', 'execve', (l) => l.startContainerHooks),
   simple('user namespace', 'becoming root of the user namespace', 'setresuid'),
+  simple('unshare', 'creating namespaces inside the joined user namespace', 'unshare'),
 ];
 
 // A hook that ran and failed: ECANCELED with its wait status (native/src/child_hooks.cc).

@@ -162,6 +162,19 @@ describe('mapOciConfig', () => {
     expect(() => mapOciConfig(spec, '/b')).toThrow('linux.seccomp: must be an object');
   });
 
+  it('joins namespaces given by path, a user namespace without mappings of its own', () => {
+    const spec = podmanLike();
+    linux(spec).namespaces = [
+      { type: 'pid', path: '/proc/7/ns/pid' },
+      { type: 'mount', path: '/proc/7/ns/mnt' },
+      { type: 'user', path: '/proc/7/ns/user' },
+    ];
+    const mapped = mapOciConfig(spec, '/b');
+    expect(mapped.process.namespaces).toEqual(linux(spec).namespaces);
+    expect(mapped.process.uidMappings).toBeUndefined();
+    expect(mapped.ownPidNamespace).toBe(false);
+  });
+
   it('accepts the empty placeholders podman and containerd send', () => {
     const spec = podmanLike();
     proc(spec).apparmorProfile = '';
@@ -184,25 +197,14 @@ describe('mapOciConfig', () => {
       'linux.seccomp: listenerPath (a notify agent) is not supported',
     ],
     [
-      'joining a user namespace',
-      (s) => void linux(s).namespaces?.push({ type: 'user', path: '/proc/1/ns/user' }),
-      'linux.namespaces[5].path: joining an existing user namespace is not supported yet',
-    ],
-    [
       'a time namespace',
       (s) => void linux(s).namespaces?.push({ type: 'time' }),
       'linux.namespaces[5]: time namespaces are not supported yet',
     ],
     [
-      'joining a pid namespace',
-      (s) =>
-        void (linux(s).namespaces = [{ type: 'mount' }, { type: 'pid', path: '/proc/1/ns/pid' }]),
-      'linux.namespaces[1].path: joining an existing pid namespace is not supported yet',
-    ],
-    [
       'no mount namespace',
       (s) => void (linux(s).namespaces = [{ type: 'pid' }]),
-      'linux.namespaces: a container without a new mount namespace is not supported',
+      "linux.namespaces: a container in the runtime's own mount namespace is not supported",
     ],
     [
       'an apparmor profile',
@@ -308,7 +310,7 @@ describe('mapOciConfig', () => {
     [
       'uid mappings without a user namespace',
       (s) => void (linux(s).uidMappings = [{ containerID: 0, hostID: 1000, size: 1 }]),
-      'linux.uidMappings: mappings need a user namespace in linux.namespaces',
+      'linux.uidMappings: mappings need a new user namespace in linux.namespaces',
     ],
     [
       'a user namespace without gid mappings',

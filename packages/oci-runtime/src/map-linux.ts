@@ -9,7 +9,7 @@ import { isEmptyValue, refuseUnknown } from './refuse-fields.js';
 const NAMESPACE_TYPES = ['pid', 'network', 'mount', 'uts', 'ipc', 'cgroup', 'user'] as const;
 type NamespaceType = (typeof NAMESPACE_TYPES)[number];
 
-/** linux.namespaces → spawn namespaces; time namespaces are refused. */
+/** linux.namespaces → spawn namespaces, new or joined by path; time namespaces are refused. */
 export function mapNamespaces(linux: OciLinux): NamespaceSpec[] {
   const out: NamespaceSpec[] = [];
   for (const [i, ns] of (linux.namespaces ?? []).entries()) {
@@ -21,12 +21,6 @@ export function mapNamespaces(linux: OciLinux): NamespaceSpec[] {
       throw invalidConfig(`${field}.type`, `unknown namespace type ${JSON.stringify(ns.type)}`);
     }
     const hasPath = ns.path !== undefined && ns.path !== '';
-    if (hasPath && (ns.type === 'pid' || ns.type === 'mount' || ns.type === 'user')) {
-      throw unsupported(
-        `${field}.path`,
-        `joining an existing ${ns.type} namespace is not supported yet`,
-      );
-    }
     out.push(
       hasPath
         ? { type: ns.type as NamespaceType, path: ns.path as string }
@@ -34,10 +28,10 @@ export function mapNamespaces(linux: OciLinux): NamespaceSpec[] {
     );
   }
 
-  if (!out.some((ns) => ns.type === 'mount' && ns.path === undefined)) {
+  if (!out.some((ns) => ns.type === 'mount')) {
     throw unsupported(
       'linux.namespaces',
-      'a container without a new mount namespace is not supported',
+      "a container in the runtime's own mount namespace is not supported",
     );
   }
   return out;
@@ -51,14 +45,15 @@ export function mapIdMappings(
   linux: OciLinux,
   namespaces: readonly NamespaceSpec[],
 ): Pick<ContainerProcessSpec, 'uidMappings' | 'gidMappings'> {
-  const userns = namespaces.some((ns) => ns.type === 'user');
+  // A joined user namespace (path) already has its mappings.
+  const userns = namespaces.some((ns) => ns.type === 'user' && ns.path === undefined);
   const uids = linux.uidMappings ?? [];
   const gids = linux.gidMappings ?? [];
   if (!userns) {
     if (uids.length > 0 || gids.length > 0)
       throw invalidConfig(
         'linux.uidMappings',
-        'mappings need a user namespace in linux.namespaces',
+        'mappings need a new user namespace in linux.namespaces',
       );
     return {};
   }

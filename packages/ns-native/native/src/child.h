@@ -64,6 +64,7 @@ enum Stage : int32_t {
   kStageCreateContainerHook,
   kStageStartContainerHook,
   kStageUserns,
+  kStageUnshare,
 };
 
 struct ChildReport {
@@ -136,7 +137,9 @@ struct ChildPlan {
   std::string rootfs;
   bool readonly_rootfs = false;
   unsigned long root_propagation = 0;
-  std::vector<NsJoinPlan> joins;
+  std::vector<NsJoinPlan> joins;  // setns by the child, in order (a user namespace first)
+  int unshare_flags = 0;          // CLONE_NEW* made by the child after its joins
+  int pid_join_fd = -1;           // a pid namespace the parent enters around clone; -1 = none
   bool unshare_cgroup = false;
   // A new user namespace: the parent writes these to /proc/<pid>/{uid,gid}_map after clone and
   // then sends one byte; the child waits for it before anything else.

@@ -71,11 +71,16 @@ static void reset_signals(const ChildPlan &plan) {
     Fail(plan, kStageSignals, errno);
 }
 
+// A joined user namespace comes first, so that the namespaces made after it belong to it: the
+// child holds every capability there and none over namespaces the host's clone(2) made.
 static void join_namespaces(const ChildPlan &plan) {
   for (size_t i = 0; i < plan.joins.size(); i++) {
     if (setns(plan.joins[i].fd, plan.joins[i].nstype) < 0)
       Fail(plan, kStageSetns, errno, static_cast<int>(i));
   }
+
+  if (plan.unshare_flags != 0 && unshare(plan.unshare_flags) < 0)
+    Fail(plan, kStageUnshare, errno);
 }
 
 // Moves the caller's fds onto 0-2. Going through fds >= 10 first makes any overlap between the

@@ -225,22 +225,61 @@ static int map_user_namespace(const ChildPlan &plan, long pid, int report_fd, co
   return err;
 }
 
+static void close_joins(ChildPlan &plan) {
+  for (const NsJoinPlan &p : plan.joins) close(p.fd);
+  plan.joins.clear();
+  if (plan.pid_join_fd >= 0)
+    close(plan.pid_join_fd);
+  plan.pid_join_fd = -1;
+}
+
 // Namespaces to join are opened here, by the parent, so a bad path fails before clone.
 static bool open_joins(Napi::Env env, const Napi::Object &o, ChildPlan &plan) {
   Napi::Array a = arr(o, "joins");
-  for (uint32_t i = 0; i < a.Length(); i++) {
-    Napi::Object j = a.Get(i).As<Napi::Object>();
-    std::string path = str(j, "path");
+  for (uint32_t i = 0; i <= a.Length(); i++) {
+    bool pid = i == a.Length();
+    Napi::Value pid_path = o.Get("pidJoin");
+    if (pid && !pid_path.IsString())
+      break;
+    Napi::Object j = pid ? Napi::Object() : a.Get(i).As<Napi::Object>();
+    std::string path = pid ? pid_path.As<Napi::String>().Utf8Value() : str(j, "path");
     int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
       int err = errno;
-      for (const NsJoinPlan &p : plan.joins) close(p.fd);
+      close_joins(plan);
       ThrowSys(env, err, "open", path.c_str());
       return false;
     }
-    plan.joins.push_back({fd, static_cast<int>(num(j, "nstype"))});
+    if (pid)
+      plan.pid_join_fd = fd;
+    else
+      plan.joins.push_back({fd, static_cast<int>(num(j, "nstype"))});
   }
   return true;
+}
+
+// setns(CLONE_NEWPID) changes where this thread's next child is born, and only this thread's
+// (pid_namespaces(7)): enter the namespace for the clone and go back at once, so nothing else
+// Node starts from this thread lands in a container. Returns the namespace to go back to, -1
+// when there is no pid namespace to join, or -2 with errno and `*failed` (syscall, path) set.
+static int enter_pid_join(const ChildPlan &plan, const char *join_path, const char *failed[2]) {
+  if (plan.pid_join_fd < 0)
+    return -1;
+  const char *own = "/proc/thread-self/ns/pid_for_children";
+  int saved = open(own, O_RDONLY | O_CLOEXEC);
+  if (saved < 0) {
+    failed[0] = "open";
+    failed[1] = own;
+    return -2;
+  }
+  if (setns(plan.pid_join_fd, CLONE_NEWPID) == 0)
+    return saved;
+  int err = errno;
+  close(saved);
+  failed[0] = "setns";
+  failed[1] = join_path;
+  errno = err;
+  return -2;
 }
 
 // Blocks every signal around clone so no handler of Node's runs in the child before it has
@@ -282,21 +321,38 @@ static Napi::Value JsSpawnContainer(const Napi::CallbackInfo &info) {
   read_identity(o, plan);
   read_exec(o, plan);
   read_hooks(o, plan);
+  plan.unshare_flags = static_cast<int>(num(o, "unshareFlags"));
   if (!open_joins(env, o, plan))
     return Napi::Value();
 
   int sv[2];
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
     int err = errno;
-    for (const NsJoinPlan &p : plan.joins) close(p.fd);
+    close_joins(plan);
     return ThrowSys(env, err, "socketpair");
   }
   plan.report_fd = sv[1];
 
+  std::string pid_join = str(o, "pidJoin");
+  const char *failed[2] = {nullptr, nullptr};
+  int saved_pid_ns = enter_pid_join(plan, pid_join.c_str(), failed);
+  if (saved_pid_ns == -2) {
+    int err = errno;
+    close(sv[0]);
+    close(sv[1]);
+    close_joins(plan);
+    return ThrowSys(env, err, failed[0], failed[1]);
+  }
   long pid = clone_child(plan, static_cast<unsigned long>(num(o, "cloneFlags")));
   int err = errno;
+  // Going back cannot fail for lack of rights (the namespace is this process's own): if it did,
+  // later children of this thread would be born in the container, so nothing more may run.
+  if (saved_pid_ns >= 0 && setns(saved_pid_ns, CLONE_NEWPID) < 0)
+    abort();
+  if (saved_pid_ns >= 0)
+    close(saved_pid_ns);
   close(sv[1]);
-  for (const NsJoinPlan &p : plan.joins) close(p.fd);
+  close_joins(plan);
   if (pid < 0) {
     close(sv[0]);
     return ThrowSys(env, err, "clone");
