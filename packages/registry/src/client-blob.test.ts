@@ -128,6 +128,33 @@ describe('fetchBlob', () => {
     );
   });
 
+  it('asks for nothing when the caller already holds the whole blob (no 416)', async () => {
+    const reg = await start();
+    const blob = blobOf(randomBytes(20_000), LAYER);
+    reg.putBlob('app', blob.bytes);
+    const c = client();
+
+    const verified = await c.fetchBlob(`${reg.host}/app`, blob.descriptor, {
+      offset: blob.bytes.length,
+      prefix: [blob.bytes],
+    });
+    expect((await collect(verified)).length).toBe(0);
+    const unverified = await c.fetchBlob(`${reg.host}/app`, blob.descriptor, {
+      offset: blob.bytes.length,
+      verifyDigest: false,
+    });
+    expect((await collect(unverified)).length).toBe(0);
+    expect(reg.requests.filter((r) => r.path.includes('/blobs/'))).toEqual([]);
+
+    const corrupt = await c.fetchBlob(`${reg.host}/app`, blob.descriptor, {
+      offset: blob.bytes.length,
+      prefix: [Buffer.alloc(blob.bytes.length)],
+    });
+    await expect(collect(corrupt)).rejects.toMatchObject({
+      code: 'ERR_IZA_REGISTRY_DIGEST_MISMATCH',
+    });
+  });
+
   it('detects a corrupt prefix held by the caller', async () => {
     const reg = await start();
     const blob = blobOf(randomBytes(10_000), LAYER);
