@@ -55,7 +55,7 @@ export function isZeroBlock(block: Buffer): boolean {
 export function decodeHeader(block: Buffer): RawHeader {
   verifyChecksum(block);
 
-  const typeflag = block[156] === 0 ? '0' : String.fromCharCode(block[156] ?? 0);
+  const typeflag = String.fromCharCode(block[156] ?? 0);
   const posix = block.toString('latin1', 257, 263) === 'ustar\0';
   let name = cString(block, 0, 100);
   if (posix) {

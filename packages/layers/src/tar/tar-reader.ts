@@ -27,6 +27,7 @@ export interface TarReader {
 }
 
 const TYPES: Record<string, TarEntryType> = {
+  '\0': 'file',
   '0': 'file',
   '7': 'file',
   '1': 'link',
@@ -63,21 +64,34 @@ async function* iterate(src: ByteSource, maxMeta: number): AsyncGenerator<TarEnt
   try {
     for (;;) {
       const block = await src.readExact(BLOCK, 'header');
-      if (block === undefined || isZeroBlock(block)) break;
+      if (block === undefined) break;
+      if (isZeroBlock(block)) {
+        await checkEnd(src);
+        break;
+      }
 
       const raw = decodeHeader(block);
       const padded = Math.ceil(raw.size / BLOCK) * BLOCK;
 
+      // Go's archive/tar (which docker, containerd and most scanners read layers with) lets a
+      // second 'x' replace the first, and a 'g' swallow a pending 'x'; merging them instead would
+      // give this entry another name than those tools see. Such a stream is refused.
+      if ((raw.typeflag === 'x' || raw.typeflag === 'g') && pax !== undefined) {
+        throw badTar('two extended headers for one entry', raw.name);
+      }
       if (raw.typeflag === 'x' || raw.typeflag === 'L' || raw.typeflag === 'K') {
         if (raw.size > maxMeta) throw badTar(`${raw.typeflag} record too large`, raw.name);
         const data = (await src.readExact(padded, 'extended header')) ?? Buffer.alloc(0);
         const body = data.subarray(0, raw.size);
-        if (raw.typeflag === 'x') pax = mergePax(pax, parsePax(body, raw.name));
+        if (raw.typeflag === 'x') pax = parsePax(body, raw.name);
         else if (raw.typeflag === 'L') longName = gnuLongName(body, raw.name);
         else longLink = gnuLongName(body, raw.name);
         continue;
       }
       if (raw.typeflag === 'g') {
+        if (longName !== undefined || longLink !== undefined) {
+          throw badTar('global header between a GNU long name and its entry', raw.name);
+        }
         // Global headers set defaults for later entries; layer tools ignore them (moby archive.go).
         await src.skip(padded, 'global header');
         continue;
@@ -109,10 +123,16 @@ async function* iterate(src: ByteSource, maxMeta: number): AsyncGenerator<TarEnt
   }
 }
 
-function mergePax(prev: PaxOverrides | undefined, next: PaxOverrides): PaxOverrides {
-  if (prev === undefined) return next;
-  for (const [k, v] of next.xattrs) prev.xattrs.set(k, v);
-  return { ...prev, ...next, xattrs: prev.xattrs };
+/**
+ * After a zero block: the archive ends if the stream does, or if a second zero block follows.
+ * Go's reader refuses a zero block followed by a header (ErrHeader); GNU tar stops silently and
+ * would hide every later entry from one tool but not another, so this is an error.
+ */
+async function checkEnd(src: ByteSource): Promise<void> {
+  const next = await src.readExact(BLOCK, 'end of archive');
+  if (next !== undefined && !isZeroBlock(next)) {
+    throw badTar('a single zero block followed by more entries');
+  }
 }
 
 function gnuLongName(body: Buffer, entry: string): string {
@@ -128,8 +148,10 @@ function applyOverrides(
   longName: string | undefined,
   longLink: string | undefined,
 ): TarHeader {
-  const type = TYPES[raw.typeflag];
   const name = pax?.path ?? longName ?? raw.name;
+  // Pre-POSIX archives mark directories with a NUL typeflag and a trailing slash; Go's reader
+  // reads them so (TypeRegA), and so must this one.
+  const type = raw.typeflag === '\0' && name.endsWith('/') ? 'dir' : TYPES[raw.typeflag];
   if (type === undefined) {
     if (raw.typeflag === 'S') throw badTar('GNU sparse files are not supported', name);
     throw badTar(`unsupported entry type '${raw.typeflag}'`, name);
