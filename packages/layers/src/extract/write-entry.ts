@@ -18,6 +18,7 @@ import type { TarHeader } from '../tar/tar-header.js';
 import { applyAttributes } from './attributes.js';
 import { entryComponents } from './entry-path.js';
 import type { ExtractContext } from './extract-context.js';
+import { hideLowerChildren } from './whiteouts.js';
 
 // libuv adds O_CLOEXEC to every open.
 const CREATE_FLAGS = fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL | fsc.O_NOFOLLOW;
@@ -69,6 +70,8 @@ export async function writeEntry(
       mkdirSync(abs, 0o700);
       ctx.resolver.remember(rel);
       applyAttributes(ctx, abs, header);
+      // After `.wh.x` in this layer, a directory x must not merge with the lower x.
+      if (ctx.whitedOut?.has(rel) === true) hideLowerChildren(ctx, rel);
       break;
     case 'symlink':
       // Targets are stored verbatim, absolute ones included (SPECS §2.5); never followed here.
