@@ -131,7 +131,7 @@ describe('readTarEntries', () => {
       'a PAX header claiming 100 GB (never buffered)',
       buildTar([{ name: 'PaxHeader', type: 'x', rawSize: base256(100e9, 12) }], { end: false }),
     ],
-    ['GNU sparse entries', buildTar([{ name: 's', type: 'S' }])],
+    ["a sparse 'S' entry outside the GNU format", buildTar([{ name: 's', type: 'S' }])],
     ['an unknown type', buildTar([{ name: 'q', type: 'Q' }])],
     ['a truncated body', buildTar([{ name: 'a', body: 'abc', size: 4000 }], { end: false })],
     // Go's reader lets the second 'x' replace the first: merging would rename the entry.

@@ -3,6 +3,7 @@ import { ByteSource } from './byte-source.js';
 import { BLOCK, decodeHeader, isZeroBlock } from './tar-header.js';
 import type { RawHeader, TarEntryType, TarHeader } from './tar-header.js';
 import { parsePax } from './pax.js';
+import { checkSparse, readOldGnuSparse, readPaxSparse } from './sparse.js';
 import type { PaxOverrides } from './pax.js';
 
 /** One entry: its header and its content, which must be consumed before the next entry. */
@@ -36,9 +37,14 @@ const TYPES: Record<string, TarEntryType> = {
   '4': 'block',
   '5': 'dir',
   '6': 'fifo',
+  // Old GNU sparse file: a regular file whose map follows its header (sparse.ts).
+  S: 'file',
 };
 
-/** Creates a tar reader (ustar, GNU `L`/`K`, PAX `x`; `g` ignored; checksums verified). */
+/**
+ * Creates a tar reader (ustar, GNU `L`/`K` and sparse files, PAX `x`; `g` ignored; checksums
+ * verified).
+ */
 export function createTarReader(options: TarReaderOptions = {}): TarReader {
   const maxMeta = options.maxMetaSize ?? 1024 * 1024;
   return { entries: (source) => iterate(new ByteSource(source), maxMeta) };
@@ -98,14 +104,27 @@ async function* iterate(src: ByteSource, maxMeta: number): AsyncGenerator<TarEnt
       }
 
       const header = applyOverrides(raw, pax, longName, longLink);
+      const paxSparse = pax?.sparse;
       pax = undefined;
       longName = undefined;
       longLink = undefined;
 
       // Links, directories, devices and FIFOs carry no data whatever their size field says, as
       // in Go's archive/tar (isHeaderOnlyType), which wrote and reads most layers.
-      const dataSize = header.type === 'file' ? header.size : 0;
+      let dataSize = header.type === 'file' ? header.size : 0;
       if (header.type !== 'file') header.size = 0;
+      const sparse =
+        raw.typeflag === 'S'
+          ? await readOldGnuSparse(block, src, header.name, maxMeta / 24)
+          : await readPaxSparse(paxSparse, src, header.name, Math.min(maxMeta, dataSize));
+      if (sparse !== undefined) {
+        if (header.type !== 'file') throw badTar('sparse map on a non-file entry', header.name);
+        dataSize -= sparse.mapBytes;
+        checkSparse(sparse, dataSize, header.name);
+        header.size = sparse.realSize;
+        header.sparse = sparse.segments;
+        if (sparse.name !== undefined) header.name = sparse.name;
+      }
       const body = new EntryBody(src, dataSize);
       yield { header, body };
 
@@ -152,10 +171,7 @@ function applyOverrides(
   // Pre-POSIX archives mark directories with a NUL typeflag and a trailing slash; Go's reader
   // reads them so (TypeRegA), and so must this one.
   const type = raw.typeflag === '\0' && name.endsWith('/') ? 'dir' : TYPES[raw.typeflag];
-  if (type === undefined) {
-    if (raw.typeflag === 'S') throw badTar('GNU sparse files are not supported', name);
-    throw badTar(`unsupported entry type '${raw.typeflag}'`, name);
-  }
+  if (type === undefined) throw badTar(`unsupported entry type '${raw.typeflag}'`, name);
 
   const header: TarHeader = {
     name,
