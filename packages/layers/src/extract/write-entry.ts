@@ -106,6 +106,7 @@ export function removePath(ctx: ExtractContext, rel: string, isDir: boolean): vo
     for (const k of ctx.dirAttrs.keys()) if (k.startsWith(prefix)) ctx.dirAttrs.delete(k);
   } else {
     unlinkSync(abs);
+    ctx.resolver.forget(rel);
   }
 }
 
