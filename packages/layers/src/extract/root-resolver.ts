@@ -86,6 +86,11 @@ export class RootResolver {
       const st = lstatSync(abs, { throwIfNoEntry: false });
       if (st === undefined) {
         if (mode === 'lookup') return null;
+        // LIMITATION: in overlay format a parent the layer does not list is made 0755 and
+        // root-owned, as moby does; in the merged view it then overrides a lower directory's
+        // mode, owner and mtime, and hides a lower symlink (bin -> usr/bin). containerd copies
+        // the lower directory's attributes; layers here are shared by DiffID and unpacked
+        // without their lowers.
         mkdirSync(abs, 0o755);
         this.dirs.add(rel);
         this.onCreate?.(rel);

@@ -92,6 +92,23 @@ describe('readTarEntries', () => {
     expect(got.map((e) => e.header.name)).toEqual([name]);
   });
 
+  it('reads GNU long link names (K) for symlinks and hardlinks, with a long name (L) too', async () => {
+    const target = `${'t'.repeat(150)}/${'u'.repeat(150)}`;
+    const name = 'n'.repeat(180);
+    const tar = buildTar([
+      { name: '././@LongLink', type: 'K', body: `${target}\0` },
+      { name: 'sym', type: '2', linkname: 'short' },
+      { name: '././@LongLink', type: 'L', body: `${name}\0` },
+      { name: '././@LongLink', type: 'K', body: `${target}\0` },
+      { name: 'hard', type: '1', linkname: 'short' },
+    ]);
+    const got = await collect(tar);
+    expect(got.map((e) => [e.header.name, e.header.type, e.header.linkname])).toEqual([
+      ['sym', 'symlink', target],
+      [name, 'link', target],
+    ]);
+  });
+
   it('reads base-256 sizes beyond the octal field (> 8 GiB headers)', async () => {
     const raw = Buffer.alloc(12);
     raw[0] = 0x80;
