@@ -109,11 +109,35 @@ static void close_inherited(const ChildPlan &plan) {
     Fail(plan, kStageCloseFds, errno);
 }
 
-// pivot_root needs the new root to be a mount point: bind the rootfs onto itself. Propagation
-// is made private (or as asked) first so nothing below leaks back to the host.
+// The mount the rootfs lives on must not be shared: pivot_root(2) refuses a shared parent
+// (EINVAL), and the bind below would propagate to the host's peers. mount(2) on a path that is
+// no mount point is EINVAL: walk up to the one that is, as runc does. Private, or slave when a
+// slave root was asked for (the host's later mounts then still reach the container).
+static void make_rootfs_parent_private(const ChildPlan &plan) {
+  char path[4096];
+  size_t len = plan.rootfs.size();
+  if (len >= sizeof path)
+    Fail(plan, kStagePropagation, ENAMETOOLONG);
+  for (size_t i = 0; i <= len; i++) path[i] = plan.rootfs.c_str()[i];
+
+  unsigned long flags = (plan.root_propagation & MS_SLAVE) ? MS_SLAVE : MS_PRIVATE;
+  for (;;) {
+    if (mount(nullptr, path, nullptr, flags, nullptr) == 0)
+      return;
+    if (errno != EINVAL || len <= 1)
+      Fail(plan, kStagePropagation, errno);
+    while (len > 1 && path[len - 1] != '/') len--;
+    len = len > 1 ? len - 1 : 1;
+    path[len] = '\0';
+  }
+}
+
+// pivot_root needs the new root to be a mount point: bind the rootfs onto itself. The asked
+// propagation (default rprivate) is set on / first, as runc's prepareRoot does.
 static int prepare_root(const ChildPlan &plan) {
   if (mount(nullptr, "/", nullptr, plan.root_propagation, nullptr) < 0)
     Fail(plan, kStagePropagation, errno);
+  make_rootfs_parent_private(plan);
 
   const char *rootfs = plan.rootfs.c_str();
   if (mount(rootfs, rootfs, nullptr, MS_BIND | MS_REC, nullptr) < 0)
@@ -182,7 +206,8 @@ static void setup_process_env(const ChildPlan &plan) {
 }
 
 // pivot_root(".", ".") stacks the old root on top of the new one; detaching it leaves only the
-// container's tree (pivot_root(2), "NOTES").
+// container's tree (pivot_root(2), "NOTES"). A shared or unbindable root propagation is set on
+// the new / only now: before, the rootfs had to stay bindable and its parent private.
 static void pivot(const ChildPlan &plan, int rootfd) {
   if (fchdir(rootfd) < 0)
     Fail(plan, kStagePivotRoot, errno);
@@ -194,6 +219,10 @@ static void pivot(const ChildPlan &plan, int rootfd) {
     Fail(plan, kStagePivotRoot, errno);
   if (chdir("/") < 0)
     Fail(plan, kStagePivotRoot, errno);
+
+  if ((plan.root_propagation & (MS_SHARED | MS_UNBINDABLE)) != 0 &&
+      mount(nullptr, "/", nullptr, plan.root_propagation, nullptr) < 0)
+    Fail(plan, kStagePropagation, errno);
 
   if (!plan.readonly_rootfs)
     return;
