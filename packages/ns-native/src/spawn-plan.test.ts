@@ -102,6 +102,16 @@ describe('buildSpawnPlan', () => {
     expect(plan.devices).toEqual([]);
   });
 
+  it('plans a fifo device as an S_IFIFO node with no host node to bind', () => {
+    const devices = [
+      { path: '/dev/fifo', type: 'p' as const, major: 0, minor: 0, fileMode: 0o640 },
+    ];
+    const { plan } = buildSpawnPlan(spec({ devices }), host);
+    expect(plan.devices).toEqual([
+      { path: 'dev/fifo', hostPath: '', mode: 0o10640, major: 0, minor: 0, uid: 0, gid: 0 },
+    ]);
+  });
+
   it.each([
     [
       'no mount namespace',

@@ -66,6 +66,9 @@ const rlimitNumbers: Record<string, number> = {
   RLIMIT_RTTIME: 15,
 };
 
+// S_IFCHR, S_IFBLK, S_IFIFO (inode(7)).
+const deviceFileType = { c: 0o20000, b: 0o60000, p: 0o10000 } as const;
+
 /** The rlimit number of `RLIMIT_NOFILE` (or `nofile`), or undefined. */
 export function rlimitNumber(name: string): number | undefined {
   const upper = name.toUpperCase();
@@ -249,7 +252,7 @@ export function buildSpawnPlan(
     devices: devices.map((d) => ({
       path: inRoot(d.path, 'device path'),
       hostPath: d.type === 'c' || d.type === 'b' ? d.path : '',
-      mode: (d.type === 'b' ? 0o60000 : 0o20000) | ((d.fileMode ?? 0o666) & 0o7777),
+      mode: deviceFileType[d.type] | ((d.fileMode ?? 0o666) & 0o7777),
       major: d.major,
       minor: d.minor,
       uid: d.uid ?? 0,

@@ -83,15 +83,18 @@ export function mapDevices(linux: OciLinux): DeviceSpec[] {
     const field = `linux.devices[${i}]`;
     // 'u' is an unbuffered character device: the same node as 'c' (config-linux.md).
     const type = d.type === 'u' ? 'c' : d.type;
-    if (type !== 'c' && type !== 'b') throw unsupported(`${field}.type ${d.type}`);
-    if (!Number.isInteger(d.major) || !Number.isInteger(d.minor)) {
-      throw invalidConfig(field, 'major and minor are required for c and b devices');
+    if (type !== 'c' && type !== 'b' && type !== 'p')
+      throw invalidConfig(`${field}.type`, `unknown device type ${JSON.stringify(d.type)}`);
+    // A fifo has no device number (config-linux.md: major and minor only for c, b and u).
+    const numbered = type !== 'p';
+    if (numbered && (!Number.isInteger(d.major) || !Number.isInteger(d.minor))) {
+      throw invalidConfig(field, 'major and minor are required for c, u and b devices');
     }
     const spec: DeviceSpec = {
       path: d.path,
       type,
-      major: d.major as number,
-      minor: d.minor as number,
+      major: numbered ? (d.major as number) : 0,
+      minor: numbered ? (d.minor as number) : 0,
     };
     if (d.fileMode !== undefined) spec.fileMode = d.fileMode;
     if (d.uid !== undefined) spec.uid = d.uid;
@@ -126,7 +129,9 @@ export const DEFAULT_DEVICE_RULES: readonly OciDeviceRule[] = [
 export function deviceRules(linux: OciLinux, devices: readonly DeviceSpec[]): OciDeviceRule[] {
   const fromSpec = linux.resources?.devices ?? [];
   const extra = (linux.devices ?? []).length === 0 ? [] : devices;
-  const nodes = extra.map((d) => ({
+  // The device cgroup only controls character and block devices; a fifo needs no rule.
+  const numbered = extra.filter((d): d is DeviceSpec & { type: 'c' | 'b' } => d.type !== 'p');
+  const nodes = numbered.map((d) => ({
     allow: true,
     type: d.type,
     major: d.major,
