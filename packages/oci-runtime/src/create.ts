@@ -60,6 +60,8 @@ export interface CreateOptions {
   stdio?: [number, number, number];
   /** Kill the init when the calling thread exits (an in-process `run`); default false. */
   killOnExit?: boolean;
+  /** Told about what create ignores: config.json properties the runtime spec does not define. */
+  onWarning?: (message: string) => void;
 }
 
 /** What create leaves behind: the init, waiting in its namespaces for start. */
@@ -127,6 +129,9 @@ export async function createContainerFromSpec(
     hostTerminal: options.foreground?.hostTerminal === true,
   });
   const consoleSize = checkConsoleSize(mapped.consoleSize);
+  for (const field of mapped.ignoredFields) {
+    options.onWarning?.(`config.json: ignoring ${field}, which the runtime spec does not define`);
+  }
 
   // What every hook's state and the stored state share; the init adds its pid and the status
   // for the hooks it runs itself (createContainer, startContainer).
@@ -196,6 +201,7 @@ export async function createContainerFromSpec(
       pid: child.pid,
       initStartTime: stat.startTime,
       cgroupPaths: cgroup.paths,
+      cgroupAncestors: cgroup.ancestors,
       ownPidNamespace: mapped.ownPidNamespace,
       poststart: mapped.hooks.poststart,
       poststop: mapped.hooks.poststop,

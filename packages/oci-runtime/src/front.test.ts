@@ -127,6 +127,24 @@ describe('iza-runtime-front', () => {
     expect(existsSync(cgroup)).toBe(false);
   });
 
+  it('removes the cgroup directories create made above the leaves, when empty', async () => {
+    const above = join(dir, 'iza', 'a');
+    const busy = join(dir, 'iza', 'b');
+    mkdirSync(join(busy, 'other-container'), { recursive: true });
+    mkdirSync(above);
+    const { cdir } = writeState('c9', {
+      cgroupAncestors: [join(dir, 'iza'), above, busy],
+    });
+    const init = children.pop() as ChildProcess;
+    init.kill('SIGKILL');
+    await new Promise((done) => init.on('exit', done));
+
+    expect(front('delete', 'c9')).toMatchObject({ status: 0, handedOver: undefined });
+    expect(existsSync(cdir)).toBe(false);
+    expect(existsSync(above)).toBe(false);
+    expect(existsSync(join(busy, 'other-container'))).toBe(true);
+  });
+
   it('kills the init of a created container on delete', () => {
     const { cdir, init } = writeState('c2');
     const fifo = join(cdir, 'exec.fifo');

@@ -3,7 +3,7 @@ import { isAbsolute } from 'node:path';
 
 import { IzaError } from '@iza/errors';
 
-import { invalidConfig, OciErrorCode, unsupported } from './errors.js';
+import { invalidConfig, OciErrorCode } from './errors.js';
 import type { OciHook, OciHooks } from './oci-config.js';
 
 /** Every hook list of runtime-spec config.md, in lifecycle order; iza-runtime runs them all. */
@@ -44,10 +44,6 @@ function checkHook(hook: OciHook, field: string): OciHook {
 /** Validates config.json `hooks`. */
 export function normalizeHooks(hooks: OciHooks | undefined): Hooks {
   const h = hooks ?? {};
-  for (const key of Object.keys(h)) {
-    if (!(HOOK_KINDS as readonly string[]).includes(key)) throw unsupported(`hooks.${key}`);
-  }
-
   const list = (name: keyof Hooks) =>
     (h[name] ?? []).map((hook, i) => checkHook(hook, `hooks.${name}[${i}]`));
   return {

@@ -3,7 +3,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { IzaError } from '@iza/errors';
 import { startContainerByFifo } from '@iza/ns-native';
 
-import { cgroupPids, removeCgroupDirs, signalCgroup } from './container-cgroup.js';
+import {
+  cgroupPids,
+  removeCgroupDirs,
+  removeEmptyAncestors,
+  signalCgroup,
+} from './container-cgroup.js';
 import type { CreatedContainer } from './create.js';
 import { OciErrorCode } from './errors.js';
 import { runHooks } from './hooks.js';
@@ -162,6 +167,7 @@ export async function deleteContainer(
   await waitGone(stored, timeoutMs);
   if (created !== undefined) await created.cgroup.destroy(timeoutMs);
   await removeCgroupDirs(stored.cgroupPaths, timeoutMs);
+  removeEmptyAncestors(stored.cgroupAncestors ?? []);
   removeContainerDir(root, ref.id);
 
   const json = JSON.stringify(publicState(stored, 'stopped'));

@@ -8,6 +8,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
+
 namespace iza {
 
 namespace {
@@ -65,6 +67,20 @@ bool RemoveCgroupDirs(const ContainerState &state) {
         return false;
       SleepMs(10);
     }
+  }
+  return true;
+}
+
+// As removeEmptyAncestors: deepest first, each only when empty; one still holding another
+// container's cgroup (EBUSY, ENOTEMPTY) or already gone stays as it is.
+bool RemoveEmptyAncestors(const ContainerState &state) {
+  std::vector<std::string> dirs = state.cgroup_ancestors;
+  auto depth = [](const std::string &d) { return std::count(d.begin(), d.end(), '/'); };
+  std::stable_sort(dirs.begin(), dirs.end(),
+                   [&](const std::string &a, const std::string &b) { return depth(a) > depth(b); });
+  for (const std::string &dir : dirs) {
+    if (rmdir(dir.c_str()) < 0 && errno != EBUSY && errno != ENOTEMPTY && errno != ENOENT)
+      return false;
   }
   return true;
 }
@@ -138,7 +154,8 @@ Outcome DeleteContainer(const ContainerState &state, bool force) {
     kill(static_cast<pid_t>(state.pid), SIGKILL);
   // Without a pid namespace of its own, processes of a stopped container may remain.
   KillCgroups(state);
-  if (!WaitGone(state) || !RemoveCgroupDirs(state) || !RemoveStateDir(state.dir))
+  if (!WaitGone(state) || !RemoveCgroupDirs(state) || !RemoveEmptyAncestors(state) ||
+      !RemoveStateDir(state.dir))
     return Outcome::kFallBack;
   return Outcome::kDone;
 }
