@@ -108,7 +108,7 @@ function namespaceFlags(namespaces: NamespaceSpec[], c: NativeSpawnConstants) {
       else if (ns.type === 'user') joins.unshift({ path, nstype: flag });
       else joins.push({ path, nstype: flag });
     } else if (ns.type === 'cgroup') {
-      // Unshared after start, once the caller has placed the child in its cgroups, so that the
+      // Unshared by the child once the caller has placed it in its cgroups, so that the
       // namespace root is the container's cgroup (runc does the same).
       unshareCgroup = true;
     } else {
@@ -248,6 +248,8 @@ export function buildSpawnPlan(
     joins: ns.joins,
     pidJoin: ns.pidJoin,
     unshareCgroup: ns.unshareCgroup,
+    // Set by createContainerProcess when it is given runtime hooks to run.
+    runtimeHooks: false,
     mounts: mounts.map((m) => m.plan),
     devices: devices.map((d) => ({
       path: inRoot(d.path, 'device path'),

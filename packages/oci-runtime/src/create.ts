@@ -108,7 +108,8 @@ export async function createContainer(
 
 /**
  * The OCI `create`: sets up the container from an in-memory config (namespaces, mounts,
- * cgroups, prestart and createRuntime hooks), leaves its init blocked on `<root>/<id>/exec.fifo`
+ * cgroups; prestart, createRuntime and createContainer hooks before the init's pivot_root),
+ * leaves its init blocked on `<root>/<id>/exec.fifo`
  * and records the state. Everything it made is undone when it fails.
  */
 export async function createContainerFromSpec(
@@ -149,6 +150,20 @@ export async function createContainerFromSpec(
     startContainer: mapped.hooks.startContainer,
     state: described,
   };
+  // runtime-spec config.md: prestart then createRuntime, in the runtime namespace, once the
+  // environment exists but before pivot_root; their state says "creating".
+  const { prestart, createRuntime } = mapped.hooks;
+  const runtimeHooks =
+    prestart.length + createRuntime.length === 0
+      ? {}
+      : {
+          beforePivot: async (pid: number) => {
+            const { ociVersion, id, ...rest } = described;
+            const state = JSON.stringify({ ociVersion, id, status: 'creating', pid, ...rest });
+            await runHooks(prestart, state, 'prestart');
+            await runHooks(createRuntime, state, 'createRuntime');
+          },
+        };
 
   const paths = containerPaths(root, options.id);
   makeContainerDir(root, options.id);
@@ -182,11 +197,12 @@ export async function createContainerFromSpec(
         // The first cgroup v1 migration waits for an RCU grace period (10-20 ms here): it
         // overlaps the init's own setup, which starts no program before start.
         whileSettingUp: (pid) => cg.addProcess(pid),
+        ...runtimeHooks,
       },
     );
     terminal = child.terminal;
     if (terminal !== null && options.consoleSocket !== undefined) {
-      // runc hands the pty over during create, before hooks run, so a caller sees output early.
+      // runc hands the pty over during create, so a caller can attach before start.
       const master = terminal;
       terminal = null;
       sendTerminal(master, options.consoleSocket, consoleSize);
@@ -206,11 +222,6 @@ export async function createContainerFromSpec(
       poststart: mapped.hooks.poststart,
       poststop: mapped.hooks.poststop,
     };
-
-    // runtime-spec config.md: prestart and createRuntime see status "creating".
-    const creating = JSON.stringify(publicState(state, 'creating'));
-    await runHooks(mapped.hooks.prestart, creating, 'prestart');
-    await runHooks(mapped.hooks.createRuntime, creating, 'createRuntime');
 
     saveState(root, state);
     if (options.pidFile !== undefined) writePidFile(resolve(options.pidFile), child.pid);

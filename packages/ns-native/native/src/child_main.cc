@@ -51,6 +51,28 @@ void Fail(const ChildPlan &plan, Stage stage, int err, int index, int detail) {
   _exit(127);
 }
 
+void WaitForParent(const ChildPlan &plan) {
+  char byte;
+  ssize_t n;
+  do {
+    n = recv(plan.report_fd, &byte, 1, 0);
+  } while (n < 0 && errno == EINTR);
+  if (n <= 0)
+    _exit(127);  // the parent gave up on us (a failed placement, a failed hook) and went away
+}
+
+// The child's own copy of the flag: clone(2) without CLONE_VM, so the parent never sees it.
+static bool in_cgroup_namespace = false;
+
+void EnterCgroupNamespace(const ChildPlan &plan) {
+  if (!plan.unshare_cgroup || in_cgroup_namespace)
+    return;
+  WaitForParent(plan);
+  if (unshare(CLONE_NEWCGROUP) < 0)
+    Fail(plan, kStageCgroupNs, errno);
+  in_cgroup_namespace = true;
+}
+
 }  // namespace child
 
 using child::Fail;
@@ -292,34 +314,26 @@ static void wait_for_start(const ChildPlan &plan, int fifo_fd) {
   close(fd);
 }
 
-static void enter_cgroup_namespace(const ChildPlan &plan) {
-  if (plan.unshare_cgroup && unshare(CLONE_NEWCGROUP) < 0)
-    Fail(plan, kStageCgroupNs, errno);
-
-  int rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (rootfd < 0)
-    Fail(plan, kStageRootOpen, errno);
-  child::SetupMounts(plan, rootfd, true);
-  close(rootfd);
-}
-
 // Until the parent has written the id maps the child's ids are unmapped, and a file it
 // created would have no owner (EOVERFLOW); then it becomes the namespace's root, whose
 // capabilities it already holds (user_namespaces(7)). Raw syscalls: see child_exec.cc.
 static void enter_user_namespace(const ChildPlan &plan) {
   if (plan.uid_map.empty())
     return;
-  char byte;
-  ssize_t n;
-  do {
-    n = recv(plan.report_fd, &byte, 1, 0);
-  } while (n < 0 && errno == EINTR);
-  if (n <= 0)
-    _exit(127);  // the parent could not write the maps and went away
+  child::WaitForParent(plan);
   if (syscall(SYS_setresgid, 0, 0, 0) < 0)
     Fail(plan, kStageUserns, errno);
   if (syscall(SYS_setresuid, 0, 0, 0) < 0)
     Fail(plan, kStageUserns, errno);
+}
+
+// runtime-spec config.md: prestart and createRuntime hooks run in the runtime namespace once
+// the environment exists but before pivot_root, then createContainer hooks in the container's.
+static void pause_for_runtime_hooks(const ChildPlan &plan) {
+  if (!plan.runtime_hooks)
+    return;
+  child::Report(plan, kReportHooks, kStageReady, 0, -1);
+  child::WaitForParent(plan);
 }
 
 void ChildMain(const ChildPlan &plan) {
@@ -334,10 +348,12 @@ void ChildMain(const ChildPlan &plan) {
   umask(0);
 
   int rootfd = prepare_root(plan);
-  child::SetupMounts(plan, rootfd, false);
+  child::SetupMounts(plan, rootfd);
   child::SetupDevices(plan, rootfd);
   setup_process_env(plan);
   child::SetupMaskedAndReadonly(plan, rootfd);
+  child::EnterCgroupNamespace(plan);
+  pause_for_runtime_hooks(plan);
 
   // The host's procfs is still at /proc until pivot_root: its /proc/self names this process
   // as the host sees it, the pid the OCI state gives hooks.
@@ -362,6 +378,7 @@ void ChildMain(const ChildPlan &plan) {
 
   if (!plan.start_fifo.empty())
     child::CheckExecutable(plan);
+  child::CheckCapabilities(plan);
   int master = plan.terminal ? setup_terminal(plan) : -1;
   child::Report(plan, kReportReady, kStageReady, 0, -1, master);
   if (master >= 0)
@@ -370,7 +387,6 @@ void ChildMain(const ChildPlan &plan) {
   wait_for_start(plan, fifo_fd);
   if (fifo_fd >= 0)
     close(fifo_fd);
-  enter_cgroup_namespace(plan);
   child::RunHooks(plan, plan.start_container, kStageStartContainerHook, pid,
                   static_cast<size_t>(pid_len));
   ChildExec(plan);
