@@ -120,3 +120,19 @@ export async function runHooks(
 ): Promise<void> {
   for (const hook of hooks) await runHook(hook, stateJson, name);
 }
+
+/**
+ * Runs every one of `hooks` in order, reporting each failure to `onWarning` and going on: a
+ * failing poststart or poststop hook is a warning, after which "the remaining hooks and
+ * lifecycle continue as if the hook had succeeded" (runtime-spec runtime.md, Lifecycle).
+ */
+export async function runHooksWarning(
+  hooks: readonly OciHook[],
+  stateJson: string,
+  name: string,
+  onWarning: ((message: string) => void) | undefined,
+): Promise<void> {
+  for (const hook of hooks) {
+    await runHook(hook, stateJson, name).catch((err: Error) => onWarning?.(err.message));
+  }
+}

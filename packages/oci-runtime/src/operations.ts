@@ -11,7 +11,7 @@ import {
 } from './container-cgroup.js';
 import type { CreatedContainer } from './create.js';
 import { OciErrorCode } from './errors.js';
-import { runHooks } from './hooks.js';
+import { runHooksWarning } from './hooks.js';
 import { isInitAlive } from './proc-stat.js';
 import { parseSignal } from './signals.js';
 import { containerPaths, DEFAULT_ROOT, loadState, removeContainerDir } from './state-store.js';
@@ -78,9 +78,7 @@ export async function startContainer(
   if (ref.created !== undefined) await ref.created.process.start();
   else await startContainerByFifo(containerPaths(root, ref.id).fifo);
   const json = JSON.stringify(publicState(stored, 'running'));
-  await runHooks(stored.poststart, json, 'poststart').catch((err: Error) =>
-    ref.onWarning?.(err.message),
-  );
+  await runHooksWarning(stored.poststart, json, 'poststart', ref.onWarning);
 }
 
 /**
@@ -171,7 +169,5 @@ export async function deleteContainer(
   removeContainerDir(root, ref.id);
 
   const json = JSON.stringify(publicState(stored, 'stopped'));
-  await runHooks(stored.poststop, json, 'poststop').catch((err: Error) =>
-    ref.onWarning?.(err.message),
-  );
+  await runHooksWarning(stored.poststop, json, 'poststop', ref.onWarning);
 }
