@@ -184,6 +184,26 @@ describe('iza-runtime-front', () => {
     expect(code).toBe(0);
   });
 
+  it('returns from start only when the init closes its end of the fifo (at execve)', () => {
+    const { cdir } = writeState('c10');
+    const fifo = join(cdir, 'exec.fifo');
+    const marker = join(dir, 'closing');
+    mknod(fifo, nativeConstants().S_IFIFO | 0o622, 0, 0);
+    // An init that writes its byte, then holds the fifo open a while before it "executes".
+    const script = `exec 3>'${fifo}'; printf 0 >&3; sleep 0.5; echo > '${marker}'; exec 3>&-`;
+    const writer = spawn('sh', ['-c', script], { stdio: 'ignore' });
+    children.push(writer);
+    const stat = readProcStat(writer.pid as number);
+    const state = JSON.parse(readFileSync(join(cdir, 'state.json'), 'utf8')) as StoredState;
+    writeFileSync(
+      join(cdir, 'state.json'),
+      JSON.stringify({ ...state, pid: writer.pid, initStartTime: stat?.startTime }),
+    );
+
+    expect(front('start', 'c10')).toMatchObject({ status: 0, handedOver: undefined });
+    expect(existsSync(marker)).toBe(true);
+  });
+
   it.each<[string, Record<string, unknown>]>([
     ['poststart hooks', { poststart: [{ path: '/bin/true' }] }],
     ['a state field it does not know', { pausedAt: '2026-12-04T00:00:00Z' }],

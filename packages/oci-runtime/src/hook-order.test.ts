@@ -64,6 +64,23 @@ describeRoot('hook order (root, busybox bundle)', () => {
     ]);
   });
 
+  it('returns from start, and runs poststart hooks, only once the program was executed', async () => {
+    const comm = `pid=$(sed 's/.*"pid":\\([0-9]*\\).*/\\1/'); cat /proc/$pid/comm >> ${logFile()}`;
+    tb.writeConfig(['sleep', '100'], (s) => {
+      s.hooks = {
+        // Holds the init between start's byte and its execve.
+        startContainer: [{ path: '/bin/sleep', args: ['sleep', '1'] }],
+        poststart: [{ path: '/bin/sh', args: ['sh', '-c', comm] }],
+      };
+    });
+    const created = await createContainer({ root: tb.stateRoot, id, bundle: tb.bundle });
+
+    await startContainer({ root: tb.stateRoot, id });
+
+    expect(readFileSync(`/proc/${created.pid}/comm`, 'utf8')).toBe('sleep\n');
+    expect(logLines()).toEqual(['sleep']);
+  });
+
   it('goes on after a failing poststart or poststop hook, with one warning each', async () => {
     tb.writeConfig(['true'], (s) => {
       s.hooks = {

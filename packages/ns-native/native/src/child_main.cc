@@ -311,7 +311,9 @@ static void wait_for_start(const ChildPlan &plan, int fifo_fd) {
     Fail(plan, kStageFifo, errno);
   if (write(fd, "0", 1) != 1)
     Fail(plan, kStageFifo, errno);
-  close(fd);
+  // Left open: close-on-exec, it closes when the program is executed (or the init dies), and
+  // `start` reads to that end of file, so it returns, and poststart hooks run, only then
+  // (config.md Poststart), as runc's start does.
 }
 
 // Until the parent has written the id maps the child's ids are unmapped, and a file it

@@ -133,9 +133,20 @@ Outcome StartContainer(const ContainerState &state, std::string &error) {
     }
     SleepMs(attempt < 20 ? 1 : 5);
   }
+  // On to the end of file: the init's end of the fifo is close-on-exec, so it comes when the
+  // program has been executed (or the init died), as startContainerByFifo and runc's start.
+  for (int attempt = 0;; attempt++) {
+    char byte;
+    ssize_t n = read(fd, &byte, 1);
+    if (n == 0)
+      break;
+    if (n < 0 && errno != EAGAIN && errno != EINTR)
+      break;
+    SleepMs(attempt < 20 ? 1 : 5);
+  }
   close(fd);
 
-  // The init has its byte and runs the program: from here on the container is started.
+  // The init has its byte and ran the program: from here on the container is started.
   if (unlink(state.fifo.c_str()) < 0 && errno != ENOENT) {
     error = "removing " + state.fifo + ": " + strerror(errno);
     return Outcome::kFailed;
