@@ -14,6 +14,8 @@ export interface CgroupPart {
   controllers: string[];
   /** Ancestors this run created (outermost first), removed after the leaf when empty. */
   createdAncestors: string[];
+  /** The shared `iza` directory the leaf is below (none with an explicit parent). */
+  izaDir?: string;
 }
 
 /** A cgroup name: one path element, no dot-names, nothing a shell or cgroupfs would mangle. */
@@ -115,6 +117,20 @@ export async function removeAncestors(fs: CgroupFs, dirs: string[]): Promise<voi
       throw new IzaError(CgroupErrorCode.DestroyFailed, `removing cgroup ${dir}`, { cause: err });
     }
   }
+}
+
+/**
+ * Removes the directories this run made between the shared `iza` directory and the leaf (a
+ * `below` subpath), innermost first, when empty: before the v2 delegation is undone, which
+ * waits for `iza` to have no child but iza's own.
+ */
+export async function removeBelowIza(fs: CgroupFs, part: CgroupPart): Promise<void> {
+  const izaDir = part.izaDir;
+  if (izaDir === undefined) return;
+  await removeAncestors(
+    fs,
+    part.createdAncestors.filter((d) => d.startsWith(`${izaDir}/`)),
+  );
 }
 
 /**

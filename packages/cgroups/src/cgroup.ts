@@ -1,8 +1,15 @@
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import type { CgroupFs } from './cgroup-fs.js';
 import { hasCode } from './cgroup-fs.js';
 import type { CgroupPart } from './cgroup-part.js';
-import { readProcs, removeAncestors, removeIzaRoot, removeLeaf, wrapWrite } from './cgroup-part.js';
+import {
+  readProcs,
+  removeAncestors,
+  removeBelowIza,
+  removeIzaRoot,
+  removeLeaf,
+  wrapWrite,
+} from './cgroup-part.js';
 import type { CgroupStats } from './resources.js';
 import { readOomKillsV1, statsV1 } from './v1/read-v1.js';
 import { readOomKillsV2, statsV2 } from './v2/read-v2.js';
@@ -12,6 +19,11 @@ export interface Cgroup {
   readonly name: string;
   /** Leaf directory per controller, plus `unified` for the v2 leaf when there is one. */
   readonly paths: Readonly<Record<string, string>>;
+  /**
+   * Directories above the leaves that this create made (outermost first per hierarchy), for a
+   * caller that removes the cgroup from another process than the one that created it.
+   */
+  readonly createdAncestors: readonly string[];
   /** Moves `pid` into every hierarchy (writes each leaf's cgroup.procs). */
   addProcess(pid: number): Promise<void>;
   /** The pids in the cgroup (union over hierarchies). */
@@ -51,6 +63,7 @@ export function createCgroupHandle(
 
   return {
     name,
+    createdAncestors: parts.flatMap((p) => p.createdAncestors),
     paths,
 
     async addProcess(pid) {
@@ -107,11 +120,14 @@ export function createCgroupHandle(
     async destroy(options = {}) {
       const deadline = Date.now() + (options.timeoutMs ?? 5000);
       for (const part of parts) await removeLeaf(fs, part.dir, deadline);
+      // Directories between `iza` and the leaf go first: the v2 delegation is only undone once
+      // `iza` has no child left but iza's own.
+      for (const part of parts) await removeBelowIza(fs, part);
       await release();
       for (const part of parts) await removeAncestors(fs, part.createdAncestors);
       // The shared `iza` directory may have been made by an earlier run; it is iza's own, so
       // the last container out removes it (busy while other containers are in it).
-      for (const part of parts) await removeIzaRoot(fs, dirname(part.dir));
+      for (const part of parts) if (part.izaDir !== undefined) await removeIzaRoot(fs, part.izaDir);
     },
   };
 }

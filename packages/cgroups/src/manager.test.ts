@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { createCgroupManager, detectCgroupLayout, removeStaleCgroups } from './index.js';
+import type { LinuxResources } from './index.js';
 import { createFakeCgroupFs } from './test-support/fake-cgroupfs.js';
 import type { FakeCgroupFs } from './test-support/fake-cgroupfs.js';
 import * as texts from './test-support/host-texts.js';
@@ -130,6 +131,18 @@ describe('v2 manager', () => {
     });
   });
 
+  it.each<[string, NonNullable<LinuxResources['memory']>]>([
+    ['swappiness', { swappiness: 10 }],
+    ['kernelTCP', { kernelTCP: 1 << 24 }],
+    ['disableOOMKiller', { disableOOMKiller: true }],
+  ])('refuses memory %s, which cgroup v2 does not have', async (field, memory) => {
+    const manager = await v2Host([], 'memory');
+    await expect(manager.create('c1', { memory })).rejects.toMatchObject({
+      code: 'ERR_IZA_CGROUPS_CONTROLLER_UNAVAILABLE',
+      message: `cgroup v2 has no memory ${field} setting`,
+    });
+  });
+
   it.each(['../x', 'a/b', '', '.hidden'])('rejects the name %j', async (name) => {
     const manager = await v2Host([]);
     await expect(manager.create(name, {})).rejects.toMatchObject({
@@ -211,6 +224,49 @@ describe('dispatcher on this hybrid host', () => {
     const empty = await manager.create('c2', {});
     await empty.destroy();
     expect(fake.log.filter((l) => l.startsWith('rmdir') && l.endsWith('/c2')).length).toBe(5);
+  });
+
+  it('writes kernel TCP, swappiness and the OOM killer switch to the v1 memory controller', async () => {
+    const manager = await hybridHost([
+      ...V1_FILES['sys/fs/cgroup/memory'],
+      'memory.kmem.tcp.limit_in_bytes',
+      'memory.swappiness',
+    ]);
+    const mem = '/sys/fs/cgroup/memory/process_api/6a2d/iza/c1';
+
+    await manager.create('c1', {
+      memory: { limit: 1 << 26, kernelTCP: 1 << 24, swappiness: 10, disableOOMKiller: true },
+    });
+
+    expect(fake.log).toEqual(
+      expect.arrayContaining([
+        `write ${mem}/memory.kmem.tcp.limit_in_bytes 16777216`,
+        `write ${mem}/memory.swappiness 10`,
+        `write ${mem}/memory.oom_control 1`,
+      ]),
+    );
+  });
+
+  it('places a relative subpath below iza in every hierarchy and removes it again', async () => {
+    const manager = await hybridHost();
+
+    const cg = await manager.create('c1', { pids: { limit: 10 } }, { below: 'a/b' });
+
+    expect(cg.paths['pids']).toBe(`${fake.root}/sys/fs/cgroup/pids/iza/a/b/c1`);
+    expect(cg.paths['memory']).toBe(
+      `${fake.root}/sys/fs/cgroup/memory/process_api/6a2d/iza/a/b/c1`,
+    );
+    await cg.destroy();
+    for (const dir of Object.values(cg.paths)) {
+      expect(existsSync(dirname(dirname(dirname(dir))))).toBe(false);
+    }
+  });
+
+  it.each(['../x', 'a//b', '/abs', 'a/.b'])('rejects the subpath %j', async (below) => {
+    const manager = await hybridHost();
+    await expect(manager.create('c1', {}, { below })).rejects.toMatchObject({
+      code: 'ERR_IZA_CGROUPS_INVALID_NAME',
+    });
   });
 
   it('fails on swap without swap accounting, but accepts unlimited swap', async () => {

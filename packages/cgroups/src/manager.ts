@@ -4,7 +4,7 @@ import { createCgroupHandle } from './cgroup.js';
 import type { CgroupFs } from './cgroup-fs.js';
 import { nodeCgroupFs } from './cgroup-fs.js';
 import type { CgroupPart } from './cgroup-part.js';
-import { CGROUP_NAME, removeAncestors, removeLeaf } from './cgroup-part.js';
+import { CGROUP_NAME, removeAncestors, removeBelowIza, removeLeaf } from './cgroup-part.js';
 import { CgroupErrorCode } from './errors.js';
 import type { CgroupLayout, ControllerPlacement } from './layout.js';
 import type { LinuxResources } from './resources.js';
@@ -21,6 +21,12 @@ export interface CreateCgroupOptions {
    * cgroup iza runs in.
    */
   parent?: string;
+  /**
+   * Directories between the default `iza` directory and the leaf (`a/b` gives `<iza's
+   * cgroup>/iza/a/b/<name>`): an OCI relative `cgroupsPath`. Missing ones are created and
+   * removed by destroy when empty. Not with `parent`.
+   */
+  below?: string;
 }
 
 /** Creates container cgroups on one host layout. */
@@ -44,9 +50,17 @@ export interface CgroupManagerOptions {
 // Used for stats and process tracking when present, without being required by a limit.
 const V1_TRACKING = ['memory', 'cpu', 'cpuacct', 'pids'];
 
-function validateNames(name: string, parent: string | undefined): void {
+function validateNames(name: string, parent: string | undefined, below: string | undefined) {
   if (!CGROUP_NAME.test(name)) {
     throw new IzaError(CgroupErrorCode.InvalidName, `invalid cgroup name ${JSON.stringify(name)}`);
+  }
+  if (below !== undefined) {
+    if (parent !== undefined || !below.split('/').every((s) => CGROUP_NAME.test(s))) {
+      throw new IzaError(
+        CgroupErrorCode.InvalidName,
+        `cgroup subpath must be plain names joined by / and comes without a parent: ${below}`,
+      );
+    }
   }
   if (parent === undefined) return;
 
@@ -102,8 +116,9 @@ export function createCgroupManager(options: CgroupManagerOptions): CgroupManage
     layout,
 
     async create(name, resources, createOptions = {}) {
-      const { parent } = createOptions;
-      validateNames(name, parent);
+      const { parent, below } = createOptions;
+      validateNames(name, parent, below);
+      const where = parent !== undefined ? { parent } : below !== undefined ? { below } : {};
       const { v1, v2 } = placementsFor(layout, resources);
       const parts: CgroupPart[] = [];
 
@@ -111,16 +126,17 @@ export function createCgroupManager(options: CgroupManagerOptions): CgroupManage
         const unified = layout.unified;
         if (unified !== undefined && (unified.writable || v2.length > 0)) {
           const input = { fs, unified, name, resources, controllers: v2, selfPid, delegation };
-          await createV2Part(parent === undefined ? input : { ...input, parent }, parts);
+          await createV2Part({ ...input, ...where }, parts);
         }
         if (v1.size > 0) {
           const input = { fs, name, resources, placements: v1 };
-          await createV1Parts(parent === undefined ? input : { ...input, parent }, parts);
+          await createV1Parts({ ...input, ...where }, parts);
         }
       } catch (err) {
         for (const part of parts) {
           await removeLeaf(fs, part.dir, 0).catch(() => undefined);
         }
+        for (const part of parts) await removeBelowIza(fs, part).catch(() => undefined);
         await release().catch(() => undefined);
         for (const part of parts) {
           await removeAncestors(fs, part.createdAncestors).catch(() => undefined);

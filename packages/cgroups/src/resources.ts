@@ -7,6 +7,12 @@ export interface LinuxResources {
     reservation?: number;
     /** OCI: memory + swap in bytes (not swap alone); -1 for unlimited swap. */
     swap?: number;
+    /** Kernel TCP buffer limit in bytes (v1 memory.kmem.tcp.limit_in_bytes); -1 unlimited. */
+    kernelTCP?: number;
+    /** vmscan swappiness 0…100 (v1 memory.swappiness). */
+    swappiness?: number;
+    /** true: tasks over the limit wait instead of being OOM-killed (v1 memory.oom_control). */
+    disableOOMKiller?: boolean;
   };
   cpu?: {
     /** Relative weight, cgroup v1 scale 2…262144 (converted to cpu.weight on v2). */

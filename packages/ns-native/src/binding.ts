@@ -101,7 +101,7 @@ export interface NativeSpawnConstants {
 
 /** One record of the child's report protocol (native/src/child.h ChildReport). */
 export interface NativeReport {
-  /** 1 = ready (setup done, waiting for start), 2 = error. */
+  /** 1 = ready (setup done, waiting for start), 2 = error, 3 = paused for the runtime's hooks. */
   kind: number;
   stage: number;
   /** Positive errno. */
@@ -123,7 +123,8 @@ export interface NativeMountPlan {
   propagation: number;
   /** 0 = a filesystem, 1 = bind of a directory, 2 = bind of a file. */
   kind: 0 | 1 | 2;
-  afterStart: boolean;
+  /** A cgroup mount: made once the child is in its new cgroup namespace (if it gets one). */
+  cgroupNs: boolean;
 }
 
 export interface NativeDevicePlan {
@@ -148,7 +149,16 @@ export interface NativeSpawnPlan {
   joins: { path: string; nstype: number }[];
   /** A pid namespace the parent enters around clone(2), so the child is born in it; or null. */
   pidJoin: string | null;
+  /**
+   * A new cgroup namespace, made by the child when the parent sends one byte to say that it
+   * placed the child in its cgroups.
+   */
   unshareCgroup: boolean;
+  /**
+   * The child pauses before pivot_root with a report of kind 3 and waits for one byte, while
+   * the parent runs the runtime's hooks (OCI prestart, createRuntime).
+   */
+  runtimeHooks: boolean;
   mounts: NativeMountPlan[];
   devices: NativeDevicePlan[];
   symlinks: { target: string; path: string }[];

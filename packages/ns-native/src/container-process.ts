@@ -1,7 +1,7 @@
 import { closeSync, readFileSync, statSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 
-import type { NativeBinding } from './binding.js';
+import type { NativeBinding, NativeReport } from './binding.js';
 import type { ContainerProcessSpec, StartMode } from './container-spec.js';
 import { startContainerByFifo } from './fifo.js';
 import { loadBinding } from './load.js';
@@ -21,6 +21,7 @@ export interface ContainerExit {
 }
 
 const REPORT_READY = 1;
+const REPORT_HOOKS = 3;
 
 /** The real host facts: cap_last_cap, rlimits, stat of bind sources. */
 export function nodeSpawnHost(binding: NativeBinding = loadBinding()): SpawnHost {
@@ -127,26 +128,82 @@ export class ContainerProcess {
   }
 }
 
+/** Options of {@link createContainerProcess}. */
+export interface CreateProcessOptions {
+  binding?: NativeBinding;
+  host?: SpawnHost;
+  seccompCacheDir?: string;
+  /**
+   * Runs as soon as the child exists, alongside its setup (e.g. moving it into cgroups, whose
+   * first v1 migration waits for an RCU grace period). A new cgroup namespace is made by the
+   * child only after it resolved, so its root is the cgroup the child was moved to.
+   */
+  whileSettingUp?: (pid: number) => Promise<void>;
+  /**
+   * Runs once the child has set up its root and waits before pivot_root, after
+   * `whileSettingUp` (the OCI prestart and createRuntime hooks: runtime-spec config.md).
+   */
+  beforePivot?: (pid: number) => Promise<void>;
+}
+
+/**
+ * The report exchange of one setup: the child's reports, the parent's bytes that let it past
+ * its wait points (into its cgroup namespace; past the runtime's hooks), and the first failure
+ * of the parent's side tasks, which kills the child so that it can never wait forever.
+ */
+async function followSetup(
+  binding: NativeBinding,
+  child: { pid: number; fd: number; unshareCgroup: boolean },
+  options: CreateProcessOptions,
+): Promise<{ report: NativeReport | null; sideError?: unknown }> {
+  let sideError: unknown;
+  const fail = (err: unknown) => {
+    sideError ??= err;
+    // Not reaped before followSetup returns: the pid is still the child's, at worst a zombie.
+    process.kill(child.pid, 'SIGKILL');
+  };
+  // A child that failed or died cannot take the byte (EPIPE): its report tells why.
+  const placed = (async () => {
+    await options.whileSettingUp?.(child.pid);
+    if (child.unshareCgroup) binding.sendStart(child.fd);
+  })().then(
+    () => true,
+    (err: unknown) => (fail(err), false),
+  );
+
+  for (;;) {
+    const report = await binding.recvReport(child.fd).catch(async (err: unknown) => {
+      await placed;
+      throw err;
+    });
+    if (report?.kind !== REPORT_HOOKS) {
+      await placed;
+      return sideError === undefined ? { report } : { report, sideError };
+    }
+    if (!(await placed)) continue;
+    try {
+      await options.beforePivot?.(child.pid);
+      binding.sendStart(child.fd);
+    } catch (err) {
+      fail(err);
+    }
+  }
+}
+
 /**
  * Clones the container child into its new namespaces and waits until it has set up its root
  * (mounts, pivot_root, hostname, lo...) and waits for start. Rejects with ContainerSpecError for
- * an invalid spec (nothing cloned) or ContainerStartError when setup failed (child reaped).
+ * an invalid spec (nothing cloned) or ContainerStartError when setup failed (child reaped), or
+ * with the error of `whileSettingUp` or `beforePivot` (the child is then killed and reaped).
  * `seccompCacheDir` keeps compiled seccomp programs between runs (see compileSeccomp).
- * `whileSettingUp` runs as soon as the child exists, alongside its setup (e.g. moving it into
- * cgroups, whose first v1 migration waits for an RCU grace period); its failure fails the
- * create, after the child is killed and reaped.
  */
 export async function createContainerProcess(
   spec: ContainerProcessSpec,
-  options: {
-    binding?: NativeBinding;
-    host?: SpawnHost;
-    seccompCacheDir?: string;
-    whileSettingUp?: (pid: number) => Promise<void>;
-  } = {},
+  options: CreateProcessOptions = {},
 ): Promise<ContainerProcess> {
   const binding = options.binding ?? loadBinding();
   const { plan, labels } = buildSpawnPlan(spec, options.host ?? nodeSpawnHost(binding));
+  plan.runtimeHooks = options.beforePivot !== undefined;
   if (spec.seccomp !== undefined) {
     const cache = options.seccompCacheDir;
     const compiled = compileSeccomp(
@@ -159,26 +216,20 @@ export async function createContainerProcess(
   }
   const { pid, fd } = binding.spawnContainer(plan);
 
-  // Both settle before anything else happens. A child that failed its setup explains itself
-  // better than a side task that failed because the child was gone.
-  const [received, alongside] = await Promise.allSettled([
-    binding.recvReport(fd),
-    options.whileSettingUp?.(pid),
-  ]);
-  const ready = received.status === 'fulfilled' && received.value?.kind === REPORT_READY;
-  if (received.status === 'rejected' || (ready && alongside.status === 'rejected')) {
-    if (received.status === 'fulfilled' && received.value !== null && received.value.fd >= 0)
-      closeSync(received.value.fd);
+  let followed: Awaited<ReturnType<typeof followSetup>>;
+  try {
+    followed = await followSetup(binding, { pid, fd, unshareCgroup: plan.unshareCgroup }, options);
+  } catch (err) {
     closeSync(fd);
     process.kill(pid, 'SIGKILL');
     await binding.waitPid(pid);
-    throw received.status === 'rejected'
-      ? received.reason
-      : (alongside as PromiseRejectedResult).reason;
+    throw err;
   }
-  const report = received.value;
+  const { report } = followed;
 
-  if (report?.kind === REPORT_READY) {
+  // A child that failed its setup explains itself better than a side task that failed because
+  // the child was gone.
+  if (report?.kind === REPORT_READY && !('sideError' in followed)) {
     const terminal = report.fd >= 0 ? report.fd : null;
     return new ContainerProcess({
       pid,
@@ -192,6 +243,9 @@ export async function createContainerProcess(
 
   closeSync(fd);
   if (report !== null && report.fd >= 0) closeSync(report.fd);
+  if (report?.kind === REPORT_READY) process.kill(pid, 'SIGKILL');
   const exit = await binding.waitPid(pid);
-  throw report === null ? startErrorFromDeath('setup', exit) : startErrorFromReport(report, labels);
+  if (report !== null && report.kind !== REPORT_READY) throw startErrorFromReport(report, labels);
+  if ('sideError' in followed) throw followed.sideError;
+  throw startErrorFromDeath('setup', exit);
 }

@@ -38,7 +38,8 @@ export interface MountSpec {
 export interface DeviceSpec {
   /** Absolute path in the container, e.g. `/dev/null`. */
   path: string;
-  type: 'c' | 'b';
+  /** Character, block, or a fifo (`p`, made with mknod S_IFIFO; major and minor unused). */
+  type: 'c' | 'b' | 'p';
   major: number;
   minor: number;
   /** Permission bits; default 0o666. */

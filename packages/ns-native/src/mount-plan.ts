@@ -7,8 +7,8 @@ import type { SpawnHost } from './spawn-plan.js';
 /**
  * Turns OCI mounts into the child's mount table. Binds keep only MS_BIND|MS_REC on the first
  * mount(2); the child applies ro/nosuid/nodev/noexec with a remount of the new bind. A bind of a
- * file gets a file as its target. `cgroup` mounts become cgroup2 mounts made after start, once
- * the child is in its cgroups and cgroup namespace; with `cgroupBind` (a user namespace without
+ * file gets a file as its target. `cgroup` mounts become cgroup2 mounts, made once the child is
+ * in its cgroups and cgroup namespace; with `cgroupBind` (a user namespace without
  * a cgroup namespace) a recursive bind of the host's /sys/fs/cgroup.
  */
 export function buildMounts(
@@ -41,7 +41,7 @@ export function buildMounts(
       flags: parsed.flags,
       propagation: parsed.propagation,
       kind: 0,
-      afterStart: cgroup,
+      cgroupNs: cgroup,
     };
     return { plan };
   });
@@ -67,6 +67,6 @@ function bindMount(
     flags,
     propagation: parsed.propagation,
     kind: kind === 'file' ? 2 : 1,
-    afterStart: false,
+    cgroupNs: false,
   };
 }

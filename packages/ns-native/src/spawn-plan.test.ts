@@ -57,7 +57,7 @@ describe('parseMountOptions', () => {
 });
 
 describe('buildSpawnPlan', () => {
-  it('maps namespaces to clone flags, deferring the cgroup namespace to start', () => {
+  it('maps namespaces to clone flags, leaving the cgroup namespace to the child', () => {
     const { plan } = buildSpawnPlan(spec(), host);
     expect(plan.cloneFlags).toBe(0x20000 | 0x4000000 | 0x40000000);
     expect(plan.unshareCgroup).toBe(true);
@@ -65,10 +65,10 @@ describe('buildSpawnPlan', () => {
     expect(plan.pathEnv).toBe('/usr/bin:/bin');
   });
 
-  it('plans docker defaults: cgroup2 after start, devices, /dev symlinks, masks', () => {
+  it('plans docker defaults: cgroup2 in the cgroup namespace, devices, /dev symlinks, masks', () => {
     const { plan } = buildSpawnPlan(spec(), host);
     const cgroup = plan.mounts.find((m) => m.target === 'sys/fs/cgroup');
-    expect(cgroup).toMatchObject({ fstype: 'cgroup2', afterStart: true, flags: 0xf });
+    expect(cgroup).toMatchObject({ fstype: 'cgroup2', cgroupNs: true, flags: 0xf });
     expect(plan.devices.map((d) => d.path)).toEqual([
       'dev/null',
       'dev/zero',
@@ -100,6 +100,16 @@ describe('buildSpawnPlan', () => {
       flags: F.MS_BIND | F.MS_RDONLY,
     });
     expect(plan.devices).toEqual([]);
+  });
+
+  it('plans a fifo device as an S_IFIFO node with no host node to bind', () => {
+    const devices = [
+      { path: '/dev/fifo', type: 'p' as const, major: 0, minor: 0, fileMode: 0o640 },
+    ];
+    const { plan } = buildSpawnPlan(spec({ devices }), host);
+    expect(plan.devices).toEqual([
+      { path: 'dev/fifo', hostPath: '', mode: 0o10640, major: 0, minor: 0, uid: 0, gid: 0 },
+    ]);
   });
 
   it.each([
@@ -321,7 +331,7 @@ describe('buildSpawnPlan: cgroup mounts in a user namespace', () => {
       ...maps,
     };
     const [m] = buildSpawnPlan(spec(over), host).plan.mounts;
-    expect(m).toMatchObject({ source: '/sys/fs/cgroup', fstype: null, afterStart: false, kind: 1 });
+    expect(m).toMatchObject({ source: '/sys/fs/cgroup', fstype: null, cgroupNs: false, kind: 1 });
     expect((m?.flags ?? 0) & (F.MS_BIND | F.MS_REC | F.MS_RDONLY)).toBe(
       F.MS_BIND | F.MS_REC | F.MS_RDONLY,
     );
@@ -331,6 +341,6 @@ describe('buildSpawnPlan: cgroup mounts in a user namespace', () => {
     const namespaces = ['user', 'mount', 'cgroup'].map((type) => ({ type }) as NamespaceSpec);
     const [m] = buildSpawnPlan(spec({ namespaces, mounts: [cgroupMount], ...maps }), host).plan
       .mounts;
-    expect(m).toMatchObject({ fstype: 'cgroup2', afterStart: true });
+    expect(m).toMatchObject({ fstype: 'cgroup2', cgroupNs: true });
   });
 });

@@ -66,6 +66,9 @@ const rlimitNumbers: Record<string, number> = {
   RLIMIT_RTTIME: 15,
 };
 
+// S_IFCHR, S_IFBLK, S_IFIFO (inode(7)).
+const deviceFileType = { c: 0o20000, b: 0o60000, p: 0o10000 } as const;
+
 /** The rlimit number of `RLIMIT_NOFILE` (or `nofile`), or undefined. */
 export function rlimitNumber(name: string): number | undefined {
   const upper = name.toUpperCase();
@@ -105,7 +108,7 @@ function namespaceFlags(namespaces: NamespaceSpec[], c: NativeSpawnConstants) {
       else if (ns.type === 'user') joins.unshift({ path, nstype: flag });
       else joins.push({ path, nstype: flag });
     } else if (ns.type === 'cgroup') {
-      // Unshared after start, once the caller has placed the child in its cgroups, so that the
+      // Unshared by the child once the caller has placed it in its cgroups, so that the
       // namespace root is the container's cgroup (runc does the same).
       unshareCgroup = true;
     } else {
@@ -245,11 +248,13 @@ export function buildSpawnPlan(
     joins: ns.joins,
     pidJoin: ns.pidJoin,
     unshareCgroup: ns.unshareCgroup,
+    // Set by createContainerProcess when it is given runtime hooks to run.
+    runtimeHooks: false,
     mounts: mounts.map((m) => m.plan),
     devices: devices.map((d) => ({
       path: inRoot(d.path, 'device path'),
       hostPath: d.type === 'c' || d.type === 'b' ? d.path : '',
-      mode: (d.type === 'b' ? 0o60000 : 0o20000) | ((d.fileMode ?? 0o666) & 0o7777),
+      mode: deviceFileType[d.type] | ((d.fileMode ?? 0o666) & 0o7777),
       major: d.major,
       minor: d.minor,
       uid: d.uid ?? 0,

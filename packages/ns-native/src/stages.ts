@@ -1,6 +1,7 @@
 import { getSystemErrorMap } from 'node:util';
 
 import type { NativeReport } from './binding.js';
+import { capabilityNames } from './capabilities.js';
 import type { PlanLabels } from './spawn-plan.js';
 import { ContainerStartError } from './spawn-errors.js';
 
@@ -106,6 +107,14 @@ const stages: Describe[] = [
   perPath('hook', 'running startContainer hook', 'execve', (l) => l.startContainerHooks),
   simple('user namespace', 'becoming root of the user namespace', 'setresuid'),
   simple('unshare', 'creating namespaces inside the joined user namespace', 'unshare'),
+  (_l, i) => {
+    const name = capabilityNames[i] ?? `capability ${i}`;
+    return {
+      stage: 'capabilities',
+      doing: `granting ${name} (the runtime lacks it, or the other sets rule it out)`,
+      syscall: 'capset',
+    };
+  },
 ];
 
 // A hook that ran and failed: ECANCELED with its wait status (native/src/child_hooks.cc).

@@ -83,11 +83,12 @@ describe('parseSignal', () => {
 });
 
 describe('cgroupPlacement', () => {
-  it.each<[string | undefined, { name: string; parent: string | undefined }]>([
+  it.each<[string | undefined, ReturnType<typeof cgroupPlacement>]>([
     ['/libpod_parent/libpod-abc', { name: 'libpod-abc', parent: '/libpod_parent' }],
     ['/default/c1', { name: 'c1', parent: '/default' }],
     ['/c1', { name: 'c1', parent: '/' }],
     ['c1', { name: 'c1', parent: undefined }],
+    ['a/b/c1', { name: 'c1', parent: undefined, below: 'a/b' }],
     [undefined, { name: 'the-id', parent: undefined }],
   ])('places %j', (path, expected) => {
     expect(cgroupPlacement(path, 'the-id')).toEqual(expected);
@@ -95,7 +96,8 @@ describe('cgroupPlacement', () => {
 
   it.each([
     ['system.slice:libpod:abc', OciErrorCode.Unsupported],
-    ['a/b', OciErrorCode.Unsupported],
+    ['a/../b', OciErrorCode.InvalidConfig],
+    ['a//b', OciErrorCode.InvalidConfig],
     ['/a/..', OciErrorCode.InvalidConfig],
   ])('refuses %j', (path, code) => {
     expect(() => cgroupPlacement(path, 'id')).toThrow(expect.objectContaining({ code }));

@@ -19,18 +19,23 @@ import type { DeviceRule } from '@iza/ns-native';
 import { invalidConfig, unsupported } from './errors.js';
 import type { OciDeviceRule } from './oci-config.js';
 
-/** Where a container's cgroup goes: `parent` as @iza/cgroups takes it, and the leaf name. */
+/**
+ * Where a container's cgroup goes: `parent` as @iza/cgroups takes it (absolute), or `below`,
+ * directories between iza's own `iza` cgroup and the leaf; and the leaf name.
+ */
 export interface CgroupPlacement {
   name: string;
   parent: string | undefined;
+  below?: string;
 }
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 
 /**
  * `linux.cgroupsPath` → placement. Absolute: exactly there in each hierarchy (podman's
- * `/libpod_parent/libpod-<id>`, containerd's `/<namespace>/<id>`). Absent: `<id>` below the
- * runtime's own cgroup. systemd's `slice:prefix:name` form is refused.
+ * `/libpod_parent/libpod-<id>`, containerd's `/<namespace>/<id>`). Relative: below the
+ * runtime's own cgroup, in its `iza` directory, as config-linux.md lets a runtime choose (runc
+ * joins it to its own cgroup). Absent: `<id>` there. systemd's `slice:prefix:name` is refused.
  */
 export function cgroupPlacement(cgroupsPath: string | undefined, id: string): CgroupPlacement {
   if (cgroupsPath === undefined) {
@@ -46,12 +51,16 @@ export function cgroupPlacement(cgroupsPath: string | undefined, id: string): Cg
     );
   }
   if (!cgroupsPath.startsWith('/')) {
-    if (!NAME.test(cgroupsPath))
-      throw unsupported(
+    const segments = cgroupsPath.split('/');
+    if (!segments.every((s) => NAME.test(s)))
+      throw invalidConfig(
         'linux.cgroupsPath',
-        'relative paths of more than one element are not supported yet',
+        `relative path ${JSON.stringify(cgroupsPath)} must be plain names joined by /`,
       );
-    return { name: cgroupsPath, parent: undefined };
+    const name = segments.pop() as string;
+    return segments.length === 0
+      ? { name, parent: undefined }
+      : { name, parent: undefined, below: segments.join('/') };
   }
   const name = basename(cgroupsPath);
   if (!NAME.test(name))
@@ -94,15 +103,18 @@ function mkdirChain(dir: string): string[] {
   return missing;
 }
 
-/** rmdir of directories create made around a leaf, innermost first, while they are empty. */
-function removeEmptyAncestors(dirs: readonly string[]): void {
-  for (const dir of [...dirs].reverse()) {
+/**
+ * rmdir of directories create made above the leaves, deepest first, each only when empty: one
+ * still holding another container's cgroup (EBUSY, ENOTEMPTY) or already gone stays as it is.
+ */
+export function removeEmptyAncestors(dirs: readonly string[]): void {
+  const deepestFirst = [...dirs].sort((a, b) => b.split('/').length - a.split('/').length);
+  for (const dir of deepestFirst) {
     try {
       rmdirSync(dir);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      // Another container's cgroup below it, or gone already: leave it, as @iza/cgroups does.
-      if (code === 'EBUSY' || code === 'ENOTEMPTY' || code === 'ENOENT') return;
+      if (code === 'EBUSY' || code === 'ENOTEMPTY' || code === 'ENOENT') continue;
       throw err;
     }
   }
@@ -111,6 +123,8 @@ function removeEmptyAncestors(dirs: readonly string[]): void {
 /** A container's cgroups as created: leaf directories, and how to join them. */
 export interface ContainerCgroup {
   paths: string[];
+  /** Directories above the leaves this create made (removed by delete when empty). */
+  ancestors: string[];
   addProcess(pid: number): Promise<void>;
   /** OOM kills so far in the memory hierarchy (0 without one). */
   readOomKills(): Promise<number>;
@@ -133,7 +147,7 @@ export async function createContainerCgroup(input: {
   attachFilter?: (leaf: string, rules: DeviceRule[]) => void;
 }): Promise<ContainerCgroup> {
   const layout = input.layout ?? (await detectCgroupLayout());
-  const { name, parent } = input.placement;
+  const { name, parent, below } = input.placement;
   const devices = layout.controllers['devices'];
   const v1Devices = devices?.version === 1 && devices.delegatable ? devices : undefined;
   const wantsRules = input.deviceRules.length > 0;
@@ -145,14 +159,16 @@ export async function createContainerCgroup(input: {
   }
 
   const manager = createCgroupManager({ layout });
-  const cg = await manager.create(name, input.resources, parent === undefined ? {} : { parent });
+  const where = parent !== undefined ? { parent } : below !== undefined ? { below } : {};
+  const cg = await manager.create(name, input.resources, where);
   const paths = [...new Set(Object.values(cg.paths))];
 
   let devicesDir: string | undefined;
   let devicesAncestors: string[] = [];
   try {
     if (wantsRules && v1Devices !== undefined) {
-      devicesDir = join(v1Devices.mountPoint, parent ?? join(v1Devices.currentPath, 'iza'), name);
+      const base = parent ?? join(v1Devices.currentPath, 'iza', below ?? '');
+      devicesDir = join(v1Devices.mountPoint, base, name);
       if (!paths.includes(devicesDir)) {
         devicesAncestors = mkdirChain(devicesDir).slice(0, -1);
         paths.push(devicesDir);
@@ -174,6 +190,7 @@ export async function createContainerCgroup(input: {
 
   return {
     paths,
+    ancestors: [...cg.createdAncestors, ...devicesAncestors],
     async addProcess(pid) {
       await cg.addProcess(pid);
       if (devicesDir !== undefined) writeCgroupFile(join(devicesDir, 'cgroup.procs'), String(pid));

@@ -60,6 +60,8 @@ export interface CreateOptions {
   stdio?: [number, number, number];
   /** Kill the init when the calling thread exits (an in-process `run`); default false. */
   killOnExit?: boolean;
+  /** Told about what create ignores: config.json properties the runtime spec does not define. */
+  onWarning?: (message: string) => void;
 }
 
 /** What create leaves behind: the init, waiting in its namespaces for start. */
@@ -106,7 +108,8 @@ export async function createContainer(
 
 /**
  * The OCI `create`: sets up the container from an in-memory config (namespaces, mounts,
- * cgroups, prestart and createRuntime hooks), leaves its init blocked on `<root>/<id>/exec.fifo`
+ * cgroups; prestart, createRuntime and createContainer hooks before the init's pivot_root),
+ * leaves its init blocked on `<root>/<id>/exec.fifo`
  * and records the state. Everything it made is undone when it fails.
  */
 export async function createContainerFromSpec(
@@ -127,6 +130,9 @@ export async function createContainerFromSpec(
     hostTerminal: options.foreground?.hostTerminal === true,
   });
   const consoleSize = checkConsoleSize(mapped.consoleSize);
+  for (const field of mapped.ignoredFields) {
+    options.onWarning?.(`config.json: ignoring ${field}, which the runtime spec does not define`);
+  }
 
   // What every hook's state and the stored state share; the init adds its pid and the status
   // for the hooks it runs itself (createContainer, startContainer).
@@ -144,6 +150,20 @@ export async function createContainerFromSpec(
     startContainer: mapped.hooks.startContainer,
     state: described,
   };
+  // runtime-spec config.md: prestart then createRuntime, in the runtime namespace, once the
+  // environment exists but before pivot_root; their state says "creating".
+  const { prestart, createRuntime } = mapped.hooks;
+  const runtimeHooks =
+    prestart.length + createRuntime.length === 0
+      ? {}
+      : {
+          beforePivot: async (pid: number) => {
+            const { ociVersion, id, ...rest } = described;
+            const state = JSON.stringify({ ociVersion, id, status: 'creating', pid, ...rest });
+            await runHooks(prestart, state, 'prestart');
+            await runHooks(createRuntime, state, 'createRuntime');
+          },
+        };
 
   const paths = containerPaths(root, options.id);
   makeContainerDir(root, options.id);
@@ -177,11 +197,12 @@ export async function createContainerFromSpec(
         // The first cgroup v1 migration waits for an RCU grace period (10-20 ms here): it
         // overlaps the init's own setup, which starts no program before start.
         whileSettingUp: (pid) => cg.addProcess(pid),
+        ...runtimeHooks,
       },
     );
     terminal = child.terminal;
     if (terminal !== null && options.consoleSocket !== undefined) {
-      // runc hands the pty over during create, before hooks run, so a caller sees output early.
+      // runc hands the pty over during create, so a caller can attach before start.
       const master = terminal;
       terminal = null;
       sendTerminal(master, options.consoleSocket, consoleSize);
@@ -196,15 +217,11 @@ export async function createContainerFromSpec(
       pid: child.pid,
       initStartTime: stat.startTime,
       cgroupPaths: cgroup.paths,
+      cgroupAncestors: cgroup.ancestors,
       ownPidNamespace: mapped.ownPidNamespace,
       poststart: mapped.hooks.poststart,
       poststop: mapped.hooks.poststop,
     };
-
-    // runtime-spec config.md: prestart and createRuntime see status "creating".
-    const creating = JSON.stringify(publicState(state, 'creating'));
-    await runHooks(mapped.hooks.prestart, creating, 'prestart');
-    await runHooks(mapped.hooks.createRuntime, creating, 'createRuntime');
 
     saveState(root, state);
     if (options.pidFile !== undefined) writePidFile(resolve(options.pidFile), child.pid);

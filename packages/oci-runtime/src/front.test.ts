@@ -127,6 +127,24 @@ describe('iza-runtime-front', () => {
     expect(existsSync(cgroup)).toBe(false);
   });
 
+  it('removes the cgroup directories create made above the leaves, when empty', async () => {
+    const above = join(dir, 'iza', 'a');
+    const busy = join(dir, 'iza', 'b');
+    mkdirSync(join(busy, 'other-container'), { recursive: true });
+    mkdirSync(above);
+    const { cdir } = writeState('c9', {
+      cgroupAncestors: [join(dir, 'iza'), above, busy],
+    });
+    const init = children.pop() as ChildProcess;
+    init.kill('SIGKILL');
+    await new Promise((done) => init.on('exit', done));
+
+    expect(front('delete', 'c9')).toMatchObject({ status: 0, handedOver: undefined });
+    expect(existsSync(cdir)).toBe(false);
+    expect(existsSync(above)).toBe(false);
+    expect(existsSync(join(busy, 'other-container'))).toBe(true);
+  });
+
   it('kills the init of a created container on delete', () => {
     const { cdir, init } = writeState('c2');
     const fifo = join(cdir, 'exec.fifo');
@@ -164,6 +182,26 @@ describe('iza-runtime-front', () => {
     expect(existsSync(fifo)).toBe(false);
     const code = await new Promise((done) => writer.on('exit', done));
     expect(code).toBe(0);
+  });
+
+  it('returns from start only when the init closes its end of the fifo (at execve)', () => {
+    const { cdir } = writeState('c10');
+    const fifo = join(cdir, 'exec.fifo');
+    const marker = join(dir, 'closing');
+    mknod(fifo, nativeConstants().S_IFIFO | 0o622, 0, 0);
+    // An init that writes its byte, then holds the fifo open a while before it "executes".
+    const script = `exec 3>'${fifo}'; printf 0 >&3; sleep 0.5; echo > '${marker}'; exec 3>&-`;
+    const writer = spawn('sh', ['-c', script], { stdio: 'ignore' });
+    children.push(writer);
+    const stat = readProcStat(writer.pid as number);
+    const state = JSON.parse(readFileSync(join(cdir, 'state.json'), 'utf8')) as StoredState;
+    writeFileSync(
+      join(cdir, 'state.json'),
+      JSON.stringify({ ...state, pid: writer.pid, initStartTime: stat?.startTime }),
+    );
+
+    expect(front('start', 'c10')).toMatchObject({ status: 0, handedOver: undefined });
+    expect(existsSync(marker)).toBe(true);
   });
 
   it.each<[string, Record<string, unknown>]>([

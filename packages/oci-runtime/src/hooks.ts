@@ -3,7 +3,7 @@ import { isAbsolute } from 'node:path';
 
 import { IzaError } from '@iza/errors';
 
-import { invalidConfig, OciErrorCode, unsupported } from './errors.js';
+import { invalidConfig, OciErrorCode } from './errors.js';
 import type { OciHook, OciHooks } from './oci-config.js';
 
 /** Every hook list of runtime-spec config.md, in lifecycle order; iza-runtime runs them all. */
@@ -44,10 +44,6 @@ function checkHook(hook: OciHook, field: string): OciHook {
 /** Validates config.json `hooks`. */
 export function normalizeHooks(hooks: OciHooks | undefined): Hooks {
   const h = hooks ?? {};
-  for (const key of Object.keys(h)) {
-    if (!(HOOK_KINDS as readonly string[]).includes(key)) throw unsupported(`hooks.${key}`);
-  }
-
   const list = (name: keyof Hooks) =>
     (h[name] ?? []).map((hook, i) => checkHook(hook, `hooks.${name}[${i}]`));
   return {
@@ -123,4 +119,20 @@ export async function runHooks(
   name: string,
 ): Promise<void> {
   for (const hook of hooks) await runHook(hook, stateJson, name);
+}
+
+/**
+ * Runs every one of `hooks` in order, reporting each failure to `onWarning` and going on: a
+ * failing poststart or poststop hook is a warning, after which "the remaining hooks and
+ * lifecycle continue as if the hook had succeeded" (runtime-spec runtime.md, Lifecycle).
+ */
+export async function runHooksWarning(
+  hooks: readonly OciHook[],
+  stateJson: string,
+  name: string,
+  onWarning: ((message: string) => void) | undefined,
+): Promise<void> {
+  for (const hook of hooks) {
+    await runHook(hook, stateJson, name).catch((err: Error) => onWarning?.(err.message));
+  }
 }

@@ -189,6 +189,59 @@ describe('mapOciConfig', () => {
     expect(() => mapOciConfig(spec, '/b')).not.toThrow();
   });
 
+  it('ignores, and lists, properties the runtime spec does not define', () => {
+    const spec = podmanLike() as OciSpec & Record<string, unknown>;
+    spec['unknown'] = 'unknown';
+    linux(spec)['vendorTuning'] = { fast: true };
+    (proc(spec).user as unknown as Record<string, unknown>)['nickname'] = 'root';
+    spec.hooks = { beforeEverything: [{ path: '/bin/true' }] } as NonNullable<OciSpec['hooks']>;
+    (spec.mounts?.[1] as unknown as Record<string, unknown>)['extra'] = 1;
+
+    const m = mapOciConfig(spec, '/b');
+
+    expect(m.ignoredFields).toEqual([
+      'process.user.nickname',
+      'mounts[1].extra',
+      'linux.vendorTuning',
+      'unknown',
+      'hooks.beforeEverything',
+    ]);
+    expect(mapOciConfig(podmanLike(), '/b').ignoredFields).toEqual([]);
+  });
+
+  it('maps a fifo device to a node without a number or a device cgroup rule', () => {
+    const spec = podmanLike();
+    linux(spec).devices = [{ path: '/dev/f', type: 'p', fileMode: 0o640 }];
+    const m = mapOciConfig(spec, '/b');
+    expect(m.process.devices).toContainEqual({
+      path: '/dev/f',
+      type: 'p',
+      major: 0,
+      minor: 0,
+      fileMode: 0o640,
+    });
+    expect(m.deviceRules.some((r) => r.major === 0 && r.minor === 0)).toBe(false);
+  });
+
+  it('maps the cgroup v1 memory extras and accepts an unlimited kernel memory limit', () => {
+    const spec = podmanLike();
+    linux(spec).resources = {
+      memory: {
+        limit: 1 << 26,
+        kernel: -1,
+        kernelTCP: 1 << 24,
+        swappiness: 10,
+        disableOOMKiller: true,
+      },
+    };
+    expect(mapOciConfig(spec, '/b').resources.memory).toEqual({
+      limit: 1 << 26,
+      kernelTCP: 1 << 24,
+      swappiness: 10,
+      disableOOMKiller: true,
+    });
+  });
+
   it.each<[string, Edit, string]>([
     [
       'a seccomp notify agent',
@@ -223,9 +276,24 @@ describe('mapOciConfig', () => {
       'linux.resources.blockIO: not supported yet',
     ],
     [
-      'swappiness',
-      (s) => void (linux(s).resources = { memory: { swappiness: 10 } }),
-      'linux.resources.memory.swappiness: not supported yet',
+      'a kernel memory limit, which current kernels ignore',
+      (s) => void (linux(s).resources = { memory: { kernel: 1 << 26 } }),
+      'linux.resources.memory.kernel: kernel memory limits are not supported: current kernels ignore them',
+    ],
+    [
+      'a personality',
+      (s) => void (linux(s)['personality'] = { domain: 'LINUX32' }),
+      'linux.personality: not supported yet',
+    ],
+    [
+      'a scheduler policy',
+      (s) => void (proc(s).scheduler = { policy: 'SCHED_FIFO' }),
+      'process.scheduler: not supported yet',
+    ],
+    [
+      'a windows user name',
+      (s) => void (proc(s).user.username = 'ContainerUser'),
+      'process.user.username: not supported yet',
     ],
     [
       'a realtime cpu runtime',
@@ -236,14 +304,6 @@ describe('mapOciConfig', () => {
       'intelRdt',
       (s) => void (linux(s)['intelRdt'] = { closID: 'x' }),
       'linux.intelRdt: not supported yet',
-    ],
-    [
-      'a hook list the spec does not have',
-      (s) =>
-        void (s.hooks = { beforeEverything: [{ path: '/bin/true' }] } as NonNullable<
-          OciSpec['hooks']
-        >),
-      'hooks.beforeEverything: not supported yet',
     ],
     [
       'a windows section',
@@ -263,11 +323,6 @@ describe('mapOciConfig', () => {
       (s) =>
         void (s.mounts = [{ destination: '/x', type: 'bind', source: '/x', uidMappings: [{}] }]),
       'mounts[0].uidMappings: idmapped mounts are not supported yet',
-    ],
-    [
-      'a fifo device',
-      (s) => void (linux(s).devices = [{ path: '/dev/f', type: 'p' }]),
-      'linux.devices[0].type p: not supported yet',
     ],
     [
       'an old spec version',
@@ -319,6 +374,16 @@ describe('mapOciConfig', () => {
         linux(s).uidMappings = [{ containerID: 0, hostID: 1000, size: 1 }];
       },
       'linux.gidMappings: a user namespace needs mappings',
+    ],
+    [
+      'an unknown device type',
+      (s) => void (linux(s).devices = [{ path: '/dev/x', type: 's', major: 1, minor: 1 }]),
+      'linux.devices[0].type: unknown device type "s"',
+    ],
+    [
+      'a swappiness above 100',
+      (s) => void (linux(s).resources = { memory: { swappiness: 101 } }),
+      'linux.resources.memory.swappiness: must be 0 to 100',
     ],
     [
       'an unknown namespace',

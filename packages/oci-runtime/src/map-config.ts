@@ -15,7 +15,7 @@ import {
 import { mapMounts } from './map-mounts.js';
 import { normalizeHooks, type Hooks } from './hooks.js';
 import type { OciDeviceRule, OciProcess, OciSpec } from './oci-config.js';
-import { isEmptyValue, refuseUnknown } from './refuse-fields.js';
+import { checkSpecFields, isEmptyValue } from './check-fields.js';
 
 /** What a config.json asks for, in the shapes iza's libraries take. */
 export interface MappedContainer {
@@ -30,43 +30,10 @@ export interface MappedContainer {
   ownPidNamespace: boolean;
   consoleSize: { height: number; width: number } | undefined;
   annotations: Record<string, string>;
+  /** Properties runtime-spec does not define, ignored as its Extensibility clause asks. */
+  ignoredFields: string[];
 }
 
-const TOP_LEVEL = [
-  'ociVersion',
-  'process',
-  'root',
-  'hostname',
-  'mounts',
-  'hooks',
-  'annotations',
-  'linux',
-];
-const PROCESS = [
-  'terminal',
-  'consoleSize',
-  'user',
-  'args',
-  'env',
-  'cwd',
-  'capabilities',
-  'rlimits',
-  'noNewPrivileges',
-  'oomScoreAdj',
-];
-const LINUX = [
-  'namespaces',
-  'devices',
-  'cgroupsPath',
-  'resources',
-  'rootfsPropagation',
-  'sysctl',
-  'maskedPaths',
-  'readonlyPaths',
-  'uidMappings',
-  'gidMappings',
-  'seccomp',
-];
 const PROPAGATIONS = [
   'private',
   'rprivate',
@@ -83,11 +50,6 @@ function mapUser(p: OciProcess): ContainerProcessSpec['user'] {
   if (u === undefined || !Number.isInteger(u.uid) || !Number.isInteger(u.gid)) {
     throw invalidConfig('process.user', 'uid and gid are required');
   }
-  refuseUnknown(
-    u as unknown as Record<string, unknown>,
-    ['uid', 'gid', 'umask', 'additionalGids'],
-    'process.user',
-  );
   const user: ContainerProcessSpec['user'] = { uid: u.uid, gid: u.gid };
   if (u.additionalGids !== undefined) user.additionalGids = u.additionalGids;
   if (u.umask !== undefined) user.umask = u.umask;
@@ -96,7 +58,6 @@ function mapUser(p: OciProcess): ContainerProcessSpec['user'] {
 
 function mapProcess(p: OciProcess | undefined) {
   if (p === undefined) throw invalidConfig('process', 'required by create');
-  refuseUnknown(p as unknown as Record<string, unknown>, PROCESS, 'process');
   if (!Array.isArray(p.args) || p.args.length === 0)
     throw invalidConfig('process.args', 'must name a program');
   if (typeof p.cwd !== 'string' || !isAbsolute(p.cwd))
@@ -151,15 +112,15 @@ function mapSeccomp(value: unknown): SeccompSpec {
 /**
  * Maps config.json onto a spawn spec, cgroup resources and hooks. Pure: the bundle directory
  * only resolves relative paths. Throws ERR_IZA_OCI_UNSUPPORTED naming the first field iza cannot
- * honour, or ERR_IZA_OCI_INVALID_CONFIG for a malformed one.
+ * honour, or ERR_IZA_OCI_INVALID_CONFIG for a malformed one; properties the spec does not
+ * define are listed in `ignoredFields`.
  */
 export function mapOciConfig(spec: OciSpec, bundle: string): MappedContainer {
   if (typeof spec.ociVersion !== 'string' || !/^1\.\d+/.test(spec.ociVersion)) {
     throw unsupported('ociVersion', `version ${String(spec.ociVersion)} is not supported (1.x is)`);
   }
-  refuseUnknown(spec, TOP_LEVEL, '');
+  const ignoredFields = checkSpecFields(spec);
   const linux = spec.linux ?? {};
-  refuseUnknown(linux, LINUX, 'linux');
 
   const proc = mapProcess(spec.process);
   const root = mapRoot(spec, bundle);
@@ -202,5 +163,6 @@ export function mapOciConfig(spec: OciSpec, bundle: string): MappedContainer {
     ownPidNamespace: namespaces.some((ns) => ns.type === 'pid' && ns.path === undefined),
     consoleSize: p.terminal === true ? p.consoleSize : undefined,
     annotations: spec.annotations ?? {},
+    ignoredFields,
   };
 }

@@ -4,7 +4,7 @@ import { defaultDevices } from '@iza/ns-native';
 
 import { invalidConfig, unsupported } from './errors.js';
 import type { OciDeviceRule, OciLinux, OciResources } from './oci-config.js';
-import { isEmptyValue, refuseUnknown } from './refuse-fields.js';
+import { isEmptyValue } from './check-fields.js';
 
 const NAMESPACE_TYPES = ['pid', 'network', 'mount', 'uts', 'ipc', 'cgroup', 'user'] as const;
 type NamespaceType = (typeof NAMESPACE_TYPES)[number];
@@ -83,15 +83,18 @@ export function mapDevices(linux: OciLinux): DeviceSpec[] {
     const field = `linux.devices[${i}]`;
     // 'u' is an unbuffered character device: the same node as 'c' (config-linux.md).
     const type = d.type === 'u' ? 'c' : d.type;
-    if (type !== 'c' && type !== 'b') throw unsupported(`${field}.type ${d.type}`);
-    if (!Number.isInteger(d.major) || !Number.isInteger(d.minor)) {
-      throw invalidConfig(field, 'major and minor are required for c and b devices');
+    if (type !== 'c' && type !== 'b' && type !== 'p')
+      throw invalidConfig(`${field}.type`, `unknown device type ${JSON.stringify(d.type)}`);
+    // A fifo has no device number (config-linux.md: major and minor only for c, b and u).
+    const numbered = type !== 'p';
+    if (numbered && (!Number.isInteger(d.major) || !Number.isInteger(d.minor))) {
+      throw invalidConfig(field, 'major and minor are required for c, u and b devices');
     }
     const spec: DeviceSpec = {
       path: d.path,
       type,
-      major: d.major as number,
-      minor: d.minor as number,
+      major: numbered ? (d.major as number) : 0,
+      minor: numbered ? (d.minor as number) : 0,
     };
     if (d.fileMode !== undefined) spec.fileMode = d.fileMode;
     if (d.uid !== undefined) spec.uid = d.uid;
@@ -126,7 +129,9 @@ export const DEFAULT_DEVICE_RULES: readonly OciDeviceRule[] = [
 export function deviceRules(linux: OciLinux, devices: readonly DeviceSpec[]): OciDeviceRule[] {
   const fromSpec = linux.resources?.devices ?? [];
   const extra = (linux.devices ?? []).length === 0 ? [] : devices;
-  const nodes = extra.map((d) => ({
+  // The device cgroup only controls character and block devices; a fifo needs no rule.
+  const numbered = extra.filter((d): d is DeviceSpec & { type: 'c' | 'b' } => d.type !== 'p');
+  const nodes = numbered.map((d) => ({
     allow: true,
     type: d.type,
     major: d.major,
@@ -144,25 +149,40 @@ function pick<T extends object>(source: T | undefined, keys: (keyof T)[]): Parti
   return Object.keys(out).length === 0 ? undefined : out;
 }
 
-/** linux.resources → the cgroup limits @iza/cgroups applies; anything else is refused. */
+type OciMemory = NonNullable<OciResources['memory']>;
+
+/**
+ * linux.resources.memory → @iza/cgroups' memory limits. `kernel` is refused unless unlimited:
+ * current kernels accept a cgroup v1 kernel memory limit and ignore it (cgroup v2 has none), so
+ * applying it would only pretend. The other fields are passed on; @iza/cgroups refuses those
+ * the host's memory controller lacks (swappiness, kernelTCP, disableOOMKiller on cgroup v2).
+ */
+function mapMemory(memory: OciMemory | undefined): LinuxResources['memory'] {
+  if (memory === undefined) return undefined;
+  if (memory.kernel !== undefined && memory.kernel !== null && memory.kernel !== -1) {
+    throw unsupported(
+      'linux.resources.memory.kernel',
+      'kernel memory limits are not supported: current kernels ignore them',
+      'drop the kernel memory limit (runc ignores it)',
+    );
+  }
+  const swappiness = memory.swappiness;
+  if (swappiness !== undefined && swappiness !== null) {
+    if (!Number.isInteger(swappiness) || swappiness < 0 || swappiness > 100)
+      throw invalidConfig('linux.resources.memory.swappiness', 'must be 0 to 100');
+  }
+
+  const out = pick(memory, ['limit', 'reservation', 'swap', 'kernelTCP', 'swappiness']) ?? {};
+  if (memory.disableOOMKiller === true) out.disableOOMKiller = true;
+  return Object.keys(out).length === 0 ? undefined : out;
+}
+
+/** linux.resources → the cgroup limits @iza/cgroups applies (checkSpecFields refused the rest). */
 export function mapResources(resources: OciResources | undefined): LinuxResources {
   if (resources === undefined) return {};
-  refuseUnknown(resources, ['devices', 'memory', 'cpu', 'pids'], 'linux.resources');
-  // useHierarchy is always on in v1 kernels since 4.x; checkBeforeUpdate concerns `update` only.
-  refuseUnknown(
-    resources.memory,
-    ['limit', 'reservation', 'swap', 'useHierarchy', 'checkBeforeUpdate'],
-    'linux.resources.memory',
-  );
-  refuseUnknown(
-    resources.cpu,
-    ['shares', 'quota', 'period', 'cpus', 'mems'],
-    'linux.resources.cpu',
-  );
-  refuseUnknown(resources.pids, ['limit'], 'linux.resources.pids');
 
   const out: LinuxResources = {};
-  const memory = pick(resources.memory, ['limit', 'reservation', 'swap']);
+  const memory = mapMemory(resources.memory);
   const cpu = pick(resources.cpu, ['shares', 'quota', 'period', 'cpus', 'mems']);
   if (memory !== undefined) out.memory = memory;
   if (cpu !== undefined) {

@@ -3,10 +3,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { IzaError } from '@iza/errors';
 import { startContainerByFifo } from '@iza/ns-native';
 
-import { cgroupPids, removeCgroupDirs, signalCgroup } from './container-cgroup.js';
+import {
+  cgroupPids,
+  removeCgroupDirs,
+  removeEmptyAncestors,
+  signalCgroup,
+} from './container-cgroup.js';
 import type { CreatedContainer } from './create.js';
 import { OciErrorCode } from './errors.js';
-import { runHooks } from './hooks.js';
+import { runHooksWarning } from './hooks.js';
 import { isInitAlive } from './proc-stat.js';
 import { parseSignal } from './signals.js';
 import { containerPaths, DEFAULT_ROOT, loadState, removeContainerDir } from './state-store.js';
@@ -73,9 +78,7 @@ export async function startContainer(
   if (ref.created !== undefined) await ref.created.process.start();
   else await startContainerByFifo(containerPaths(root, ref.id).fifo);
   const json = JSON.stringify(publicState(stored, 'running'));
-  await runHooks(stored.poststart, json, 'poststart').catch((err: Error) =>
-    ref.onWarning?.(err.message),
-  );
+  await runHooksWarning(stored.poststart, json, 'poststart', ref.onWarning);
 }
 
 /**
@@ -162,10 +165,9 @@ export async function deleteContainer(
   await waitGone(stored, timeoutMs);
   if (created !== undefined) await created.cgroup.destroy(timeoutMs);
   await removeCgroupDirs(stored.cgroupPaths, timeoutMs);
+  removeEmptyAncestors(stored.cgroupAncestors ?? []);
   removeContainerDir(root, ref.id);
 
   const json = JSON.stringify(publicState(stored, 'stopped'));
-  await runHooks(stored.poststop, json, 'poststop').catch((err: Error) =>
-    ref.onWarning?.(err.message),
-  );
+  await runHooksWarning(stored.poststop, json, 'poststop', ref.onWarning);
 }

@@ -25,6 +25,8 @@ export interface StoredState {
   annotations: Record<string, string>;
   /** Cgroup leaf directories iza created for this container (removed by delete). */
   cgroupPaths: string[];
+  /** Directories above those leaves that create made (removed by delete when empty). */
+  cgroupAncestors?: string[];
   ownPidNamespace: boolean;
   /** Hooks that run after create, frozen at create (config edits later have no effect). */
   poststart: OciHook[];

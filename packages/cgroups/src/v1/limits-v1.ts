@@ -4,10 +4,28 @@ import type { LinuxResources } from '../resources.js';
 import { cpusetAndPidsWrites } from '../limit-write.js';
 import type { LimitWrite } from '../limit-write.js';
 
+// cgroup-v1/memory.rst: memory.kmem.tcp.limit_in_bytes, memory.swappiness, memory.oom_control.
+function v1MemoryExtras(memory: NonNullable<LinuxResources['memory']>): LimitWrite[] {
+  const writes: LimitWrite[] = [];
+  if (memory.kernelTCP !== undefined) {
+    const value = String(memory.kernelTCP < 0 ? -1 : memory.kernelTCP);
+    writes.push({ file: 'memory.kmem.tcp.limit_in_bytes', value, controller: 'memory' });
+  }
+  if (memory.swappiness !== undefined) {
+    const value = String(memory.swappiness);
+    writes.push({ file: 'memory.swappiness', value, controller: 'memory' });
+  }
+  if (memory.disableOOMKiller === true) {
+    writes.push({ file: 'memory.oom_control', value: '1', controller: 'memory' });
+  }
+  return writes;
+}
+
 /**
  * The cgroup v1 files and values for `resources` (SPECS §4; cgroup-v1/memory.rst): the memory
- * limit before memory.memsw (the kernel refuses memsw below the memory limit), the CFS period
- * before the quota, cpu.shares, cpuset.*, pids.max. Only controllers in `controllers`.
+ * limit before memory.memsw (the kernel refuses memsw below the memory limit), the soft limit,
+ * kmem.tcp, swappiness and oom_control, the CFS period before the quota, cpu.shares, cpuset.*,
+ * pids.max. Only controllers in `controllers`.
  */
 export function v1LimitWrites(resources: LinuxResources, controllers: string[]): LimitWrite[] {
   const writes: LimitWrite[] = [];
@@ -33,6 +51,7 @@ export function v1LimitWrites(resources: LinuxResources, controllers: string[]):
       const value = String(memory.reservation < 0 ? -1 : memory.reservation);
       writes.push({ file: 'memory.soft_limit_in_bytes', value, controller: 'memory' });
     }
+    writes.push(...v1MemoryExtras(memory));
   }
 
   if (cpu && has('cpu')) {

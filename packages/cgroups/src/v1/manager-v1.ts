@@ -14,6 +14,8 @@ export interface V1CreateInput {
   /** Controllers to create the cgroup in, with where each lives (all v1, delegatable). */
   placements: Map<string, ControllerPlacement>;
   parent?: string;
+  /** Directories between `iza` and the leaf (CreateCgroupOptions.below). */
+  below?: string;
 }
 
 // cgroup-v1/cpusets.rst: a new cpuset is empty and takes no task until cpus and mems are set.
@@ -30,12 +32,12 @@ async function inheritCpuset(fs: CgroupFs, dirs: string[]): Promise<void> {
 }
 
 /**
- * cgroup v1: one directory per hierarchy at `<mount>/<iza's cgroup>/iza/<name>` (or
+ * cgroup v1: one directory per hierarchy at `<mount>/<iza's cgroup>/iza/[<below>/]<name>` (or
  * `<mount>/<parent>/<name>`), below the cgroup iza runs in, so a host supervisor's cgroup is
  * only ever extended, never changed. Co-mounted controllers (`cpu,cpuacct`) share a directory.
  */
 export async function createV1Parts(input: V1CreateInput, parts: CgroupPart[]): Promise<void> {
-  const { fs, name, resources, parent } = input;
+  const { fs, name, resources, parent, below } = input;
   const byMount = new Map<string, { placement: ControllerPlacement; controllers: string[] }>();
 
   for (const [controller, placement] of input.placements) {
@@ -50,14 +52,15 @@ export async function createV1Parts(input: V1CreateInput, parts: CgroupPart[]): 
       parent === undefined
         ? join(placement.mountPoint, placement.currentPath)
         : placement.mountPoint;
-    const segments = (parent ?? 'iza').split('/').filter((s) => s !== '');
+    const segments = (parent ?? join('iza', below ?? '')).split('/').filter((s) => s !== '');
     const { leaf, created } = await makeChain(fs, base, [...segments, name]);
-    const part = {
+    const part: CgroupPart = {
       version: 1 as const,
       dir: leaf,
       controllers,
       createdAncestors: created.slice(0, -1),
     };
+    if (parent === undefined) part.izaDir = join(base, 'iza');
     parts.push(part);
 
     if (controllers.includes('cpuset')) await inheritCpuset(fs, created);

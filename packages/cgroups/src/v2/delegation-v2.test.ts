@@ -154,6 +154,27 @@ describe('the last container out', () => {
     expect(await read(`${S}/cgroup.subtree_control`)).toBe('');
   });
 
+  it('removes a relative subpath below iza before undoing the delegation', async () => {
+    const manager = await v2Host({ procs: [SELF] });
+    const cg = await manager.create('c1', limits, { below: 'a/b' });
+    expect(cg.paths['memory']).toBe(at(`${S}/iza/a/b/c1`));
+    expect(fake.log).toContain(`write ${S}/iza/a/b/cgroup.subtree_control +memory +pids`);
+    const before = fake.log.length;
+
+    await cg.destroy();
+
+    expect(fake.log.slice(before)).toEqual([
+      `rmdir ${S}/iza/a/b/c1`,
+      `rmdir ${S}/iza/a/b`,
+      `rmdir ${S}/iza/a`,
+      `write ${S}/iza/cgroup.subtree_control -memory -pids`,
+      `write ${S}/cgroup.subtree_control -memory -pids`,
+      `write ${S}/cgroup.procs ${SELF}`,
+      `rmdir ${S}/iza/supervisor`,
+      `rmdir ${S}/iza`,
+    ]);
+  });
+
   it('waits for the last of several containers of one iza, then undoes all of it', async () => {
     const manager = await v2Host({ procs: [SELF] });
     const first = await manager.create('first', { memory: { limit: 1 << 26 } });

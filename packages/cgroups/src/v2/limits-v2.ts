@@ -32,6 +32,7 @@ export function v2LimitWrites(resources: LinuxResources, controllers: string[]):
       writes.push({ file: 'memory.max', value: maxOr(memory.limit), controller: 'memory' });
     }
     if (memory.swap !== undefined) writes.push(swapWrite(memory.limit, memory.swap));
+    refuseV1OnlyMemory(memory);
   }
 
   if (cpu && has('cpu')) {
@@ -51,6 +52,22 @@ export function v2LimitWrites(resources: LinuxResources, controllers: string[]):
 
   writes.push(...cpusetAndPidsWrites(resources, has));
   return writes;
+}
+
+// cgroup v2 has no per-cgroup swappiness, kernel TCP limit or switch for the OOM killer
+// (cgroup-v2.rst, "Memory Interface Files"): refused rather than dropped.
+function refuseV1OnlyMemory(memory: NonNullable<LinuxResources['memory']>): void {
+  const asked = [
+    memory.kernelTCP !== undefined && memory.kernelTCP >= 0 ? 'kernelTCP' : undefined,
+    memory.swappiness !== undefined ? 'swappiness' : undefined,
+    memory.disableOOMKiller === true ? 'disableOOMKiller' : undefined,
+  ].find((f) => f !== undefined);
+  if (asked === undefined) return;
+  throw new IzaError(
+    CgroupErrorCode.ControllerUnavailable,
+    `cgroup v2 has no memory ${asked} setting`,
+    { hint: `drop memory ${asked}: it exists only with a cgroup v1 memory controller` },
+  );
 }
 
 // OCI swap is memory+swap; v2 limits swap alone (runc fs2 memory.go): -1 → max, equal → 0.

@@ -18,6 +18,8 @@ export interface V2CreateInput {
   /** Controllers that must be enabled for the leaf (limits placed on v2). */
   controllers: string[];
   parent?: string;
+  /** Directories between `iza` and the leaf (CreateCgroupOptions.below). */
+  below?: string;
   /** iza's own pid: the only process it will ever move (into `iza/supervisor`). */
   selfPid: number;
   /** What this iza changed in its own cgroup, shared by its creates, undone by the last out. */
@@ -25,12 +27,12 @@ export interface V2CreateInput {
 }
 
 /**
- * cgroup v2: the leaf `<iza's cgroup>/iza/<name>` (or `<parent>/<name>`). Controllers are
+ * cgroup v2: the leaf `<iza's cgroup>/iza/[<below>/]<name>` (or `<parent>/<name>`). Controllers are
  * enabled top-down in each ancestor's `cgroup.subtree_control`, never in the leaf (as runc
  * fs2 does); the leaf is the only directory that ever receives the container's processes.
  */
 export async function createV2Part(input: V2CreateInput, parts: CgroupPart[]): Promise<void> {
-  const { fs, unified, name, resources, controllers, parent, delegation } = input;
+  const { fs, unified, name, resources, controllers, parent, below, delegation } = input;
   const current = join(unified.mountPoint, unified.currentPath);
   const delegating = parent === undefined && controllers.length > 0;
   let base = current;
@@ -42,7 +44,7 @@ export async function createV2Part(input: V2CreateInput, parts: CgroupPart[]): P
     base = unified.mountPoint;
   }
 
-  const segments = (parent ?? 'iza').split('/').filter((s) => s !== '');
+  const segments = (parent ?? join('iza', below ?? '')).split('/').filter((s) => s !== '');
 
   // Outermost first, each before its child exists: a controller can only be enabled where the
   // parent already passes it down, and the leaf then starts with every interface file.
@@ -67,6 +69,7 @@ export async function createV2Part(input: V2CreateInput, parts: CgroupPart[]): P
     controllers,
     createdAncestors: created.filter((d) => !d.endsWith('/supervisor')),
   };
+  if (parent === undefined) part.izaDir = join(base, 'iza');
   parts.push(part);
 
   await applyWrites(fs, chain.leaf, v2LimitWrites(resources, controllers));

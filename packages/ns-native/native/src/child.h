@@ -14,7 +14,8 @@
 namespace iza {
 
 // What the child writes to the report socket: one fixed-size record per message.
-enum ReportKind : int32_t { kReportReady = 1, kReportError = 2 };
+// kReportHooks: set up, paused before pivot_root until the parent has run the runtime's hooks.
+enum ReportKind : int32_t { kReportReady = 1, kReportError = 2, kReportHooks = 3 };
 
 // Where a failure happened. The TypeScript side (src/stages.ts) maps these ids to names; keep
 // both lists in the same order.
@@ -65,6 +66,7 @@ enum Stage : int32_t {
   kStageStartContainerHook,
   kStageUserns,
   kStageUnshare,
+  kStageCapCheck,
 };
 
 struct ChildReport {
@@ -85,7 +87,7 @@ struct MountPlan {
   unsigned long flags = 0;
   unsigned long propagation = 0;  // MS_SHARED/SLAVE/PRIVATE/UNBINDABLE [| MS_REC], 0 = none
   int32_t kind = kMountFs;
-  bool after_start = false;  // cgroup mounts: done after the cgroup namespace exists
+  bool cgroup_ns = false;  // cgroup mounts: made once the child is in its cgroup namespace
 };
 
 struct DevicePlan {
@@ -140,7 +142,12 @@ struct ChildPlan {
   std::vector<NsJoinPlan> joins;  // setns by the child, in order (a user namespace first)
   int unshare_flags = 0;          // CLONE_NEW* made by the child after its joins
   int pid_join_fd = -1;           // a pid namespace the parent enters around clone; -1 = none
+  // A new cgroup namespace: made once the parent has placed the child in its cgroups (it sends
+  // one byte then), before the first cgroup mount, so that its root is the container's cgroup.
   bool unshare_cgroup = false;
+  // The parent runs prestart and createRuntime hooks before pivot_root: the child reports
+  // kReportHooks there and waits for one byte.
+  bool runtime_hooks = false;
   // A new user namespace: the parent writes these to /proc/<pid>/{uid,gid}_map after clone and
   // then sends one byte; the child waits for it before anything else.
   std::string uid_map, gid_map;
@@ -196,7 +203,16 @@ void Report(const ChildPlan &plan, ReportKind kind, Stage stage, int err, int in
             int send_fd = -1, int detail = 0);
 int OpenInRoot(int rootfd, const char *path, int flags, int *err);
 int ProcFdPath(char *buf, size_t size, int fd);
-void SetupMounts(const ChildPlan &plan, int rootfd, bool after_start);
+void SetupMounts(const ChildPlan &plan, int rootfd);
+// Unshares the cgroup namespace the plan asks for, once the parent says the child is in its
+// cgroups; later calls do nothing.
+void EnterCgroupNamespace(const ChildPlan &plan);
+// Reads the one byte by which the parent lets the child go past a wait point; exits quietly
+// when the parent went away instead.
+void WaitForParent(const ChildPlan &plan);
+// Fails at stage cap check when capset(2) would refuse the requested sets (checked before
+// ready, so that create reports it instead of a container that dies at start unheard).
+void CheckCapabilities(const ChildPlan &plan);
 void SetupDevices(const ChildPlan &plan, int rootfd);
 void SetupMaskedAndReadonly(const ChildPlan &plan, int rootfd);
 // Fails at stage exec when argv[0] cannot be found or run (checked before ready in fifo mode).

@@ -205,6 +205,40 @@ void CheckExecutable(const ChildPlan &plan) {
   Fail(plan, kStageExec, found);
 }
 
+// The lowest capability in `mask`, for the report's index.
+static int lowest_cap(uint64_t mask) {
+  int cap = 0;
+  while (!(mask & (1ULL << cap))) cap++;
+  return cap;
+}
+
+// capset(2)'s rules as set_identity and set_capabilities will meet them: the new permitted set
+// within the current one (kept across the uid change by PR_SET_KEEPCAPS), effective within the
+// new permitted, inheritable within the old inheritable plus permitted and the new bounding
+// set as drop_bounding leaves it; an ambient capability must be both permitted and inheritable
+// (prctl(2)).
+void CheckCapabilities(const ChildPlan &plan) {
+  struct __user_cap_header_struct header = {_LINUX_CAPABILITY_VERSION_3, 0};
+  struct __user_cap_data_struct data[2] = {};
+  if (syscall(SYS_capget, &header, data) < 0)
+    Fail(plan, kStageCapCheck, errno);
+  uint64_t permitted = data[0].permitted | (static_cast<uint64_t>(data[1].permitted) << 32);
+  uint64_t inheritable = data[0].inheritable | (static_cast<uint64_t>(data[1].inheritable) << 32);
+  uint64_t bounding = 0;
+  for (int cap = 0; cap <= plan.cap_last; cap++) {
+    if (prctl(PR_CAPBSET_READ, cap, 0, 0, 0) == 1)
+      bounding |= 1ULL << cap;
+  }
+
+  uint64_t missing = plan.cap_permitted & ~permitted;
+  missing |= plan.cap_effective & ~plan.cap_permitted;
+  missing |= plan.cap_inheritable & ~(inheritable | permitted);
+  missing |= plan.cap_inheritable & ~(inheritable | (plan.cap_bounding & bounding));
+  missing |= plan.cap_ambient & ~(plan.cap_permitted & plan.cap_inheritable);
+  if (missing != 0)
+    Fail(plan, kStageCapCheck, EPERM, lowest_cap(missing));
+}
+
 }  // namespace child
 
 void ChildExec(const ChildPlan &plan) {

@@ -51,6 +51,28 @@ void Fail(const ChildPlan &plan, Stage stage, int err, int index, int detail) {
   _exit(127);
 }
 
+void WaitForParent(const ChildPlan &plan) {
+  char byte;
+  ssize_t n;
+  do {
+    n = recv(plan.report_fd, &byte, 1, 0);
+  } while (n < 0 && errno == EINTR);
+  if (n <= 0)
+    _exit(127);  // the parent gave up on us (a failed placement, a failed hook) and went away
+}
+
+// The child's own copy of the flag: clone(2) without CLONE_VM, so the parent never sees it.
+static bool in_cgroup_namespace = false;
+
+void EnterCgroupNamespace(const ChildPlan &plan) {
+  if (!plan.unshare_cgroup || in_cgroup_namespace)
+    return;
+  WaitForParent(plan);
+  if (unshare(CLONE_NEWCGROUP) < 0)
+    Fail(plan, kStageCgroupNs, errno);
+  in_cgroup_namespace = true;
+}
+
 }  // namespace child
 
 using child::Fail;
@@ -109,11 +131,35 @@ static void close_inherited(const ChildPlan &plan) {
     Fail(plan, kStageCloseFds, errno);
 }
 
-// pivot_root needs the new root to be a mount point: bind the rootfs onto itself. Propagation
-// is made private (or as asked) first so nothing below leaks back to the host.
+// The mount the rootfs lives on must not be shared: pivot_root(2) refuses a shared parent
+// (EINVAL), and the bind below would propagate to the host's peers. mount(2) on a path that is
+// no mount point is EINVAL: walk up to the one that is, as runc does. Private, or slave when a
+// slave root was asked for (the host's later mounts then still reach the container).
+static void make_rootfs_parent_private(const ChildPlan &plan) {
+  char path[4096];
+  size_t len = plan.rootfs.size();
+  if (len >= sizeof path)
+    Fail(plan, kStagePropagation, ENAMETOOLONG);
+  for (size_t i = 0; i <= len; i++) path[i] = plan.rootfs.c_str()[i];
+
+  unsigned long flags = (plan.root_propagation & MS_SLAVE) ? MS_SLAVE : MS_PRIVATE;
+  for (;;) {
+    if (mount(nullptr, path, nullptr, flags, nullptr) == 0)
+      return;
+    if (errno != EINVAL || len <= 1)
+      Fail(plan, kStagePropagation, errno);
+    while (len > 1 && path[len - 1] != '/') len--;
+    len = len > 1 ? len - 1 : 1;
+    path[len] = '\0';
+  }
+}
+
+// pivot_root needs the new root to be a mount point: bind the rootfs onto itself. The asked
+// propagation (default rprivate) is set on / first, as runc's prepareRoot does.
 static int prepare_root(const ChildPlan &plan) {
   if (mount(nullptr, "/", nullptr, plan.root_propagation, nullptr) < 0)
     Fail(plan, kStagePropagation, errno);
+  make_rootfs_parent_private(plan);
 
   const char *rootfs = plan.rootfs.c_str();
   if (mount(rootfs, rootfs, nullptr, MS_BIND | MS_REC, nullptr) < 0)
@@ -182,7 +228,8 @@ static void setup_process_env(const ChildPlan &plan) {
 }
 
 // pivot_root(".", ".") stacks the old root on top of the new one; detaching it leaves only the
-// container's tree (pivot_root(2), "NOTES").
+// container's tree (pivot_root(2), "NOTES"). A shared or unbindable root propagation is set on
+// the new / only now: before, the rootfs had to stay bindable and its parent private.
 static void pivot(const ChildPlan &plan, int rootfd) {
   if (fchdir(rootfd) < 0)
     Fail(plan, kStagePivotRoot, errno);
@@ -194,6 +241,10 @@ static void pivot(const ChildPlan &plan, int rootfd) {
     Fail(plan, kStagePivotRoot, errno);
   if (chdir("/") < 0)
     Fail(plan, kStagePivotRoot, errno);
+
+  if ((plan.root_propagation & (MS_SHARED | MS_UNBINDABLE)) != 0 &&
+      mount(nullptr, "/", nullptr, plan.root_propagation, nullptr) < 0)
+    Fail(plan, kStagePropagation, errno);
 
   if (!plan.readonly_rootfs)
     return;
@@ -260,18 +311,9 @@ static void wait_for_start(const ChildPlan &plan, int fifo_fd) {
     Fail(plan, kStageFifo, errno);
   if (write(fd, "0", 1) != 1)
     Fail(plan, kStageFifo, errno);
-  close(fd);
-}
-
-static void enter_cgroup_namespace(const ChildPlan &plan) {
-  if (plan.unshare_cgroup && unshare(CLONE_NEWCGROUP) < 0)
-    Fail(plan, kStageCgroupNs, errno);
-
-  int rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (rootfd < 0)
-    Fail(plan, kStageRootOpen, errno);
-  child::SetupMounts(plan, rootfd, true);
-  close(rootfd);
+  // Left open: close-on-exec, it closes when the program is executed (or the init dies), and
+  // `start` reads to that end of file, so it returns, and poststart hooks run, only then
+  // (config.md Poststart), as runc's start does.
 }
 
 // Until the parent has written the id maps the child's ids are unmapped, and a file it
@@ -280,17 +322,20 @@ static void enter_cgroup_namespace(const ChildPlan &plan) {
 static void enter_user_namespace(const ChildPlan &plan) {
   if (plan.uid_map.empty())
     return;
-  char byte;
-  ssize_t n;
-  do {
-    n = recv(plan.report_fd, &byte, 1, 0);
-  } while (n < 0 && errno == EINTR);
-  if (n <= 0)
-    _exit(127);  // the parent could not write the maps and went away
+  child::WaitForParent(plan);
   if (syscall(SYS_setresgid, 0, 0, 0) < 0)
     Fail(plan, kStageUserns, errno);
   if (syscall(SYS_setresuid, 0, 0, 0) < 0)
     Fail(plan, kStageUserns, errno);
+}
+
+// runtime-spec config.md: prestart and createRuntime hooks run in the runtime namespace once
+// the environment exists but before pivot_root, then createContainer hooks in the container's.
+static void pause_for_runtime_hooks(const ChildPlan &plan) {
+  if (!plan.runtime_hooks)
+    return;
+  child::Report(plan, kReportHooks, kStageReady, 0, -1);
+  child::WaitForParent(plan);
 }
 
 void ChildMain(const ChildPlan &plan) {
@@ -305,10 +350,12 @@ void ChildMain(const ChildPlan &plan) {
   umask(0);
 
   int rootfd = prepare_root(plan);
-  child::SetupMounts(plan, rootfd, false);
+  child::SetupMounts(plan, rootfd);
   child::SetupDevices(plan, rootfd);
   setup_process_env(plan);
   child::SetupMaskedAndReadonly(plan, rootfd);
+  child::EnterCgroupNamespace(plan);
+  pause_for_runtime_hooks(plan);
 
   // The host's procfs is still at /proc until pivot_root: its /proc/self names this process
   // as the host sees it, the pid the OCI state gives hooks.
@@ -333,6 +380,7 @@ void ChildMain(const ChildPlan &plan) {
 
   if (!plan.start_fifo.empty())
     child::CheckExecutable(plan);
+  child::CheckCapabilities(plan);
   int master = plan.terminal ? setup_terminal(plan) : -1;
   child::Report(plan, kReportReady, kStageReady, 0, -1, master);
   if (master >= 0)
@@ -341,7 +389,6 @@ void ChildMain(const ChildPlan &plan) {
   wait_for_start(plan, fifo_fd);
   if (fifo_fd >= 0)
     close(fifo_fd);
-  enter_cgroup_namespace(plan);
   child::RunHooks(plan, plan.start_container, kStageStartContainerHook, pid,
                   static_cast<size_t>(pid_len));
   ChildExec(plan);

@@ -209,11 +209,12 @@ static void mount_one(const ChildPlan &plan, int rootfd, const MountPlan &m, int
   set_propagation(plan, rootfd, m, i);
 }
 
-void SetupMounts(const ChildPlan &plan, int rootfd, bool after_start) {
+void SetupMounts(const ChildPlan &plan, int rootfd) {
   for (size_t i = 0; i < plan.mounts.size(); i++) {
     const MountPlan &m = plan.mounts[i];
-    if (m.after_start == after_start)
-      mount_one(plan, rootfd, m, static_cast<int>(i));
+    if (m.cgroup_ns)
+      EnterCgroupNamespace(plan);
+    mount_one(plan, rootfd, m, static_cast<int>(i));
   }
 }
 

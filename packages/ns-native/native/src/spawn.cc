@@ -68,7 +68,7 @@ static void read_mounts(const Napi::Object &o, ChildPlan &plan) {
     mp.flags = static_cast<unsigned long>(num(m, "flags"));
     mp.propagation = static_cast<unsigned long>(num(m, "propagation"));
     mp.kind = static_cast<int32_t>(num(m, "kind"));
-    mp.after_start = flag(m, "afterStart");
+    mp.cgroup_ns = flag(m, "cgroupNs");
     plan.mounts.push_back(mp);
   }
 }
@@ -311,6 +311,7 @@ static Napi::Value JsSpawnContainer(const Napi::CallbackInfo &info) {
   plan.readonly_rootfs = flag(o, "readonlyRootfs");
   plan.root_propagation = static_cast<unsigned long>(num(o, "rootPropagation"));
   plan.unshare_cgroup = flag(o, "unshareCgroup");
+  plan.runtime_hooks = flag(o, "runtimeHooks");
   plan.uid_map = str(o, "uidMap");
   plan.gid_map = str(o, "gidMap");
   read_mounts(o, plan);

@@ -67,10 +67,13 @@ static Napi::Value JsRecvReport(const Napi::CallbackInfo &info) {
     msg.msg_control = control;
     msg.msg_controllen = sizeof control;
 
+    // A child that exits with a byte of ours unread (it failed before the wait that byte was
+    // for) leaves ECONNRESET pending on our end; the kernel reports it once, ahead of the
+    // report the child queued before exiting, which the next call returns.
     ssize_t n;
     do {
       n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
-    } while (n < 0 && errno == EINTR);
+    } while (n < 0 && (errno == EINTR || errno == ECONNRESET));
     if (n < 0)
       return reject_sys(errno, "recvmsg");
 

@@ -8,6 +8,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
+
 namespace iza {
 
 namespace {
@@ -69,6 +71,20 @@ bool RemoveCgroupDirs(const ContainerState &state) {
   return true;
 }
 
+// As removeEmptyAncestors: deepest first, each only when empty; one still holding another
+// container's cgroup (EBUSY, ENOTEMPTY) or already gone stays as it is.
+bool RemoveEmptyAncestors(const ContainerState &state) {
+  std::vector<std::string> dirs = state.cgroup_ancestors;
+  auto depth = [](const std::string &d) { return std::count(d.begin(), d.end(), '/'); };
+  std::stable_sort(dirs.begin(), dirs.end(),
+                   [&](const std::string &a, const std::string &b) { return depth(a) > depth(b); });
+  for (const std::string &dir : dirs) {
+    if (rmdir(dir.c_str()) < 0 && errno != EBUSY && errno != ENOTEMPTY && errno != ENOENT)
+      return false;
+  }
+  return true;
+}
+
 // The state directory holds files only (state.json, exec.fifo, temp files of saveState).
 bool RemoveStateDir(const std::string &dir) {
   int fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -117,9 +133,20 @@ Outcome StartContainer(const ContainerState &state, std::string &error) {
     }
     SleepMs(attempt < 20 ? 1 : 5);
   }
+  // On to the end of file: the init's end of the fifo is close-on-exec, so it comes when the
+  // program has been executed (or the init died), as startContainerByFifo and runc's start.
+  for (int attempt = 0;; attempt++) {
+    char byte;
+    ssize_t n = read(fd, &byte, 1);
+    if (n == 0)
+      break;
+    if (n < 0 && errno != EAGAIN && errno != EINTR)
+      break;
+    SleepMs(attempt < 20 ? 1 : 5);
+  }
   close(fd);
 
-  // The init has its byte and runs the program: from here on the container is started.
+  // The init has its byte and ran the program: from here on the container is started.
   if (unlink(state.fifo.c_str()) < 0 && errno != ENOENT) {
     error = "removing " + state.fifo + ": " + strerror(errno);
     return Outcome::kFailed;
@@ -138,7 +165,8 @@ Outcome DeleteContainer(const ContainerState &state, bool force) {
     kill(static_cast<pid_t>(state.pid), SIGKILL);
   // Without a pid namespace of its own, processes of a stopped container may remain.
   KillCgroups(state);
-  if (!WaitGone(state) || !RemoveCgroupDirs(state) || !RemoveStateDir(state.dir))
+  if (!WaitGone(state) || !RemoveCgroupDirs(state) || !RemoveEmptyAncestors(state) ||
+      !RemoveStateDir(state.dir))
     return Outcome::kFallBack;
   return Outcome::kDone;
 }

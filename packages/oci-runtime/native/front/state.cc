@@ -36,9 +36,9 @@ bool ReadFile(const std::string &path, std::string &out) {
 // Every key StoredState has. A key outside this list was added to the state after this reader
 // was written, and may change what start or delete must do: the TypeScript runtime handles it.
 const std::set<std::string> kKnownKeys = {
-    "ociVersion",      "id",        "pid",      "initStartTime", "bundle",
-    "rootfs",          "created",   "owner",    "annotations",   "cgroupPaths",
-    "ownPidNamespace", "poststart", "poststop",
+    "ociVersion",      "id",        "pid",      "initStartTime",   "bundle",
+    "rootfs",          "created",   "owner",    "annotations",     "cgroupPaths",
+    "ownPidNamespace", "poststart", "poststop", "cgroupAncestors",
 };
 
 bool StringList(const Json *value, std::vector<std::string> &out) {
@@ -99,6 +99,10 @@ bool LoadState(const std::string &root, const std::string &id, ContainerState &o
   out.pid = static_cast<long>(pid->number);
   out.init_start_time = start->string;
 
+  // Optional: a state written before create recorded them has none.
+  const Json *ancestors = doc.Find("cgroupAncestors");
+  if (ancestors != nullptr && !StringList(ancestors, out.cgroup_ancestors))
+    return false;
   return StringList(doc.Find("cgroupPaths"), out.cgroup_paths) &&
          NonEmptyList(doc.Find("poststart"), &out.has_poststart) &&
          NonEmptyList(doc.Find("poststop"), &out.has_poststop);

@@ -15,6 +15,7 @@ struct ContainerState {
   long pid = 0;
   std::string init_start_time;
   std::vector<std::string> cgroup_paths;
+  std::vector<std::string> cgroup_ancestors;  // directories create made above the leaves
   bool has_poststart = false;
   bool has_poststop = false;
 };

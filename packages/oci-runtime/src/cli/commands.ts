@@ -60,7 +60,7 @@ export async function runCommand(p: ParsedArgv, log: RuntimeLog): Promise<number
 
   switch (p.command) {
     case 'create': {
-      const created = await createContainer(createOptions(p, root));
+      const created = await createContainer({ ...createOptions(p, root), onWarning });
       log.debug(`created container ${created.state.id} with init pid ${created.pid}`);
       return 0;
     }

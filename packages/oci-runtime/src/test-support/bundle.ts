@@ -12,7 +12,22 @@ import { join } from 'node:path';
 
 import type { OciSpec } from '../oci-config.js';
 
-const APPLETS = ['sh', 'cat', 'echo', 'sleep', 'hostname', 'ps', 'true', 'id', 'tty', 'stty'];
+const APPLETS = [
+  'sh',
+  'cat',
+  'echo',
+  'sleep',
+  'hostname',
+  'ps',
+  'true',
+  'id',
+  'tty',
+  'stty',
+  'ls',
+  'mkdir',
+  'mount',
+  'touch',
+];
 
 /** A temp dir with a state root and a bundle whose rootfs is the host's static busybox. */
 export interface TestBundle {
