@@ -125,6 +125,15 @@ describe('updateCgroup on this hybrid host (v1 limits)', () => {
     ]);
   });
 
+  it('lifts memsw with the limit when the memory limit goes to unlimited (runc)', async () => {
+    const { paths, update } = await hybridContainer({ memory: { limit: 100, swap: 200 } });
+    await update({ memory: { limit: -1 } });
+    const dir = paths['memory'] as string;
+    expect(await read(join(dir, 'memory.memsw.limit_in_bytes'))).toBe('-1');
+    expect(await read(join(dir, 'memory.limit_in_bytes'))).toBe('-1');
+    expect(fake.log[0]).toMatch(/memsw.limit_in_bytes -1$/);
+  });
+
   it('writes pids.max and cpu shares in their own hierarchies', async () => {
     const { paths, update } = await hybridContainer({});
     await update({ pids: { limit: 10 }, cpu: { shares: 512 } });

@@ -86,6 +86,9 @@ async function readLimit(fs: CgroupFs, path: string): Promise<number | undefined
 async function completed(fs: CgroupFs, leaf: Leaf, resources: LinuxResources) {
   const out: LinuxResources = structuredClone(resources);
   const memory = out.memory;
+  // runc: no memory limit means no memory+swap limit either, or the kernel refuses the limit
+  // above the memsw one (applyWrites skips -1 where the kernel has no memsw).
+  if (leaf.version === 1 && memory?.limit === -1 && memory.swap === undefined) memory.swap = -1;
   if (memory?.swap !== undefined && memory.limit === undefined) {
     const file = leaf.version === 2 ? 'memory.max' : 'memory.limit_in_bytes';
     const current = await readLimit(fs, join(leaf.dir, file));
