@@ -1,3 +1,6 @@
+import { copyFile, mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { lines, parseImageRows } from './harness/cli-output.js';
 import { iza } from './harness/iza.js';
@@ -71,5 +74,43 @@ describe('a pull killed half-way', () => {
     expect(rows).toContainEqual(
       expect.objectContaining({ Repository: `${proxy.host}/layers-exact`, Tag: 'step4' }),
     );
+  });
+});
+
+// A download can finish and the process die before the layer is committed: the partial file
+// then holds every byte. The next pull must not ask docker-registry for `Range: bytes=<size>-`,
+// which it answers 416 (Go's http.ServeContent).
+describe('a pull killed after every byte of a layer arrived', () => {
+  let again: string;
+
+  beforeAll(async () => {
+    again = await makeIzaRoot('pull-complete-partial');
+  });
+
+  afterAll(async () => {
+    expect(await removeIzaRoot(again)).toEqual([]);
+  });
+
+  it('completes on the next pull', async () => {
+    const image = fixture('minimal:latest');
+    const blob = (digest: string) => join(image.layout, 'blobs/sha256', digest.slice(7));
+    const index = JSON.parse(await readFile(join(image.layout, 'index.json'), 'utf8')) as {
+      manifests: { digest: string; annotations?: Record<string, string> }[];
+    };
+    const entry = index.manifests.find(
+      (m) => m.annotations?.['org.opencontainers.image.ref.name'] === image.layoutTag,
+    );
+    if (entry === undefined) throw new Error(`no ${image.layoutTag} in ${image.layout}`);
+    const manifest = JSON.parse(await readFile(blob(entry.digest), 'utf8')) as {
+      layers: { digest: string }[];
+    };
+    const layer = manifest.layers[0]?.digest ?? '';
+    await mkdir(join(again, 'tmp'), { recursive: true });
+    await copyFile(blob(layer), join(again, 'tmp', `blob~${layer.slice(7)}.partial`));
+
+    const result = await iza(['pull', image.ref], { root: again });
+
+    expect(result).toMatchObject({ exitCode: 0 });
+    expect(lines(result.stdout)).toContain(`Digest: ${image.digest}`);
   });
 });

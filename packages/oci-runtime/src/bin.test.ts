@@ -14,8 +14,9 @@ let tb: TestBundle;
 
 // jest's NODE_OPTIONS is not an engine's: without it the launcher starts from the snapshot, as
 // it does under podman or containerd.
-const engineEnv = { ...process.env };
+const engineEnv: NodeJS.ProcessEnv = { ...process.env };
 delete engineEnv['NODE_OPTIONS'];
+delete engineEnv['IZA_RUNTIME_NO_FRONT'];
 
 function rt(...args: string[]) {
   const r = spawnSync(BIN, ['--root', tb.stateRoot, ...args], {
@@ -102,10 +103,17 @@ describe('the iza-runtime executable', () => {
     expect(existsSync(join(tb.stateRoot, 'bin-c0'))).toBe(false);
   }, 20_000);
 
-  // Each command is its own process: the state lives only in --root between them.
-  (isRoot ? it : it.skip)(
-    'keeps the state between separate invocations (root)',
-    async () => {
+  // Each command is its own process: the state lives only in --root between them. start and
+  // delete are done by iza-runtime-front unless IZA_RUNTIME_NO_FRONT sends them to node: both
+  // paths must behave alike.
+  (isRoot ? it.each : it.skip.each)([
+    ['through iza-runtime-front', undefined],
+    ['with every command in node', '1'],
+  ])(
+    'keeps the state between separate invocations, %s (root)',
+    async (_how, noFront) => {
+      if (noFront === undefined) delete engineEnv['IZA_RUNTIME_NO_FRONT'];
+      else engineEnv['IZA_RUNTIME_NO_FRONT'] = noFront;
       tb.writeConfig(['sh', '-c', 'echo up > /tmp/up; exec sleep 100']);
       const pidFile = join(tb.dir, 'pid');
       expect(rtCreate('--bundle', tb.bundle, '--pid-file', pidFile, 'bin-c1')).toEqual({

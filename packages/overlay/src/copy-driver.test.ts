@@ -1,5 +1,5 @@
 import { describe, it, expect, beforeEach, afterEach } from '@jest/globals';
-import { lstat, readdir, readFile, readlink, writeFile, mkdir } from 'node:fs/promises';
+import { lstat, open, readdir, readFile, readlink, stat, writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { mountRootfs } from './index.js';
 import { buildLayer, describeTree, makeTempDir } from './test-support/layer-builder.js';
@@ -91,6 +91,30 @@ describeRoot('copy driver against hostile layers', () => {
     await rootfs.release();
     expect(await readdir(hostDir)).toEqual(['keep']);
   });
+
+  it('keeps a sparse layer file sparse (holes cost no disk)', async () => {
+    const l0 = await buildLayer(join(tmp.dir, 'l0'), [{ path: 'f', type: 'file', content: 'x' }]);
+    const size = 512 * 2 ** 20;
+    const sparse = await open(join(l0, 'holes'), 'w');
+    await sparse.write('data', 3 * 2 ** 20 + 5);
+    await sparse.truncate(size);
+    await sparse.close();
+
+    const rootfs = await mountRootfs({
+      layers: [l0],
+      containerDir: join(tmp.dir, 'c'),
+      driver: 'copy',
+    });
+
+    const st = await stat(join(rootfs.path, 'holes'));
+    expect(st.size).toBe(size);
+    expect(st.blocks * 512).toBeLessThanOrEqual(2 ** 21);
+    const fd = await open(join(rootfs.path, 'holes'), 'r');
+    const { buffer } = await fd.read(Buffer.alloc(6), 0, 6, 3 * 2 ** 20 + 4);
+    await fd.close();
+    expect(buffer).toEqual(Buffer.from('\0data\0'));
+    await rootfs.release();
+  }, 60_000);
 
   it('does not treat an opaque directory as opaque over its own layer contents', async () => {
     const l0 = await buildLayer(join(tmp.dir, 'l0'), [

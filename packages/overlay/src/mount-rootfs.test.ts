@@ -149,6 +149,26 @@ describeRoot('mountRootfs (root, real mounts)', () => {
     await copy.release();
   });
 
+  it.each(['overlay', 'copy'] as const)(
+    'hides every lower layer under a layer whose root is opaque (%s)',
+    async (driver) => {
+      const layers = await whiteoutLayers();
+      // `.wh..wh..opq` at the top of a layer tar: overlayfs ignores the xattr on a layer root.
+      const top = await buildLayer(join(tmp.dir, 'l3'), [
+        { path: 'only', type: 'file', content: 'alone' },
+      ]);
+      lsetxattr(top, 'trusted.overlay.opaque', 'y');
+      const rootfs = await mountRootfs({
+        layers: [...layers, top],
+        containerDir: join(tmp.dir, 'c'),
+        driver,
+      });
+
+      expect(await describeTree(rootfs.path)).toEqual(['only 100644 0:0 "alone" nlink=1 []']);
+      await rootfs.release();
+    },
+  );
+
   it('puts writes in the upper directory and never in a layer', async () => {
     const layers = await whiteoutLayers();
     const before = await Promise.all(layers.map((l) => describeTree(l, true)));

@@ -6,6 +6,7 @@ import { copyLayers } from './copy-driver.js';
 import { OverlayErrorCode } from './errors.js';
 import { isPlainOverlayPath } from './overlay-data.js';
 import { mountOverlayAdaptive } from './overlay-attempt.js';
+import { visibleLayers } from './visible-layers.js';
 
 /** How the rootfs is built: OverlayFS, a flattened copy, or overlay when the kernel allows. */
 export type RootfsDriver = 'overlay' | 'copy' | 'auto';
@@ -76,13 +77,14 @@ function makeRootfs(path: string, driver: 'overlay' | 'copy', containerDir: stri
  */
 export async function mountRootfs(options: MountRootfsOptions): Promise<Rootfs> {
   validate(options);
+  const layers = visibleLayers(options.layers);
   const containerDir = resolve(options.containerDir);
   const readonly = options.readonly ?? false;
   await mkdir(containerDir, { recursive: true, mode: 0o700 });
 
   try {
     if (options.driver !== 'copy') {
-      const attempt = await mountOverlayAdaptive(options.layers, containerDir, readonly);
+      const attempt = await mountOverlayAdaptive(layers, containerDir, readonly);
       if (attempt.ok) return makeRootfs(attempt.result.path, 'overlay', containerDir);
 
       if (options.driver === 'overlay') {
@@ -99,7 +101,7 @@ export async function mountRootfs(options: MountRootfsOptions): Promise<Rootfs> 
 
     // LIMITATION: a copied rootfs stays writable even with `readonly`; only overlay enforces it.
     const rootfs = join(containerDir, 'rootfs');
-    await copyLayers(options.layers, rootfs);
+    await copyLayers(layers, rootfs);
     return makeRootfs(rootfs, 'copy', containerDir);
   } catch (err) {
     await cleanupRootfs(containerDir).catch(() => undefined);

@@ -37,6 +37,8 @@ const TOKEN_BODY_CAP = 1024 * 1024;
 export class EndpointAuth {
   challenge: AuthChallenge | undefined;
   readonly #tokens = new Map<string, CachedToken>();
+  /** Tokens handed out from the cache at least once: the server may have expired them since. */
+  readonly #reused = new Set<string>();
   readonly #o: EndpointAuthOptions;
   readonly #now: () => number;
 
@@ -62,19 +64,26 @@ export class EndpointAuth {
     }
     const key = [...new Set(scopes)].sort().join(' ');
     const cached = this.#tokens.get(key);
-    if (cached !== undefined && cached.expiresAt > this.#now()) return `Bearer ${cached.token}`;
+    if (cached !== undefined && cached.expiresAt > this.#now()) {
+      this.#reused.add(cached.token);
+      return `Bearer ${cached.token}`;
+    }
     const token = await this.fetchToken(challenge, scopes, creds, signal);
     return `Bearer ${token}`;
   }
 
   /**
-   * Handles a 401: learns the new challenge and returns the scopes to ask for next (the ones the
-   * challenge names that are missing put first, as go-containerregistry does), or undefined when
-   * asking again cannot help.
+   * Handles a 401 to a request sent with `sent` as its Authorization: learns the new challenge
+   * and returns the scopes to ask for next (the ones the challenge names that are missing put
+   * first, as go-containerregistry does), or undefined when asking again cannot help.
    */
   // LIMITATION: the extra scopes are not remembered for the repository, so a registry demanding
   // them costs one more token exchange on each later request.
-  retryScopes(header: string | undefined, scopes: string[]): string[] | undefined {
+  retryScopes(
+    header: string | undefined,
+    scopes: string[],
+    sent: string | undefined,
+  ): string[] | undefined {
     const before = this.challenge;
     this.learn(header);
     const after = this.challenge;
@@ -83,9 +92,13 @@ export class EndpointAuth {
     const named = (after.params['scope'] ?? '').split(' ').filter((s) => s !== '');
     const missing = named.filter((s) => !scopes.includes(s));
     const key = [...new Set(scopes)].sort().join(' ');
-    const hadToken = this.#tokens.delete(key);
+    // A cached token may have expired or been revoked on the server before our clock says so
+    // (a long pull, clock skew): one fresh exchange. A token fetched for this very request and
+    // refused means no access, which asking again cannot change.
+    const stale = sent?.startsWith('Bearer ') === true && this.#reused.delete(sent.slice(7));
+    const hadToken = this.forget(key);
     if (missing.length > 0) return [...missing, ...scopes];
-    return before?.scheme === 'bearer' && hadToken ? undefined : scopes;
+    return before?.scheme === 'bearer' && hadToken && !stale ? undefined : scopes;
   }
 
   /**
@@ -131,8 +144,17 @@ export class EndpointAuth {
     const key = [...new Set(scopes)].sort().join(' ');
     const lifetime = Math.max(parsed.expiresIn, MIN_TOKEN_SECONDS) * 1000;
     // Expire a little early so a token does not die between the check and the request.
+    this.forget(key);
     this.#tokens.set(key, { token: parsed.token, expiresAt: this.#now() + lifetime - 5000 });
     return parsed.token;
+  }
+
+  /** Drops the cached token of a scope set; true when there was one. */
+  private forget(key: string): boolean {
+    const cached = this.#tokens.get(key);
+    if (cached === undefined) return false;
+    this.#reused.delete(cached.token);
+    return this.#tokens.delete(key);
   }
 
   private realmUrl(challenge: AuthChallenge, withCreds: boolean): URL {

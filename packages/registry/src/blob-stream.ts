@@ -68,13 +68,16 @@ export async function openBlobStream(
       signal: options.signal,
     });
 
-  const first = await request(offset);
+  // A caller may already hold every byte (a download that finished just before a crash):
+  // nothing is left to fetch, and `Range: bytes=<size>-` would be answered 416.
+  const complete = offset > 0 && offset === size;
+  const first = complete ? undefined : await request(offset);
 
   async function* flow(): AsyncGenerator<Buffer> {
     let position = offset;
     let ex: Exchange | undefined = first;
     let stalled = 0;
-    for (let resumes = 0; ; resumes++) {
+    for (let resumes = 0; !complete; resumes++) {
       const startedAt = position;
       try {
         ex ??= await request(position);

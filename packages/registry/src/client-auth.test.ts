@@ -106,6 +106,56 @@ describe('token auth', () => {
     });
   });
 
+  it('asks once for a token when a fresh one has no access (no second exchange)', async () => {
+    const reg = await start({ auth: { scheme: 'bearer', anonymous: false } });
+    await client()
+      .resolve(`${reg.host}/team/app`)
+      .catch(() => undefined);
+    expect(reg.authority.tokenRequests).toHaveLength(1);
+  });
+
+  it('exchanges again when the server drops a cached token before it expires (mid-pull)', async () => {
+    const reg = await start({ auth: { scheme: 'bearer', expiresIn: 300 } });
+    const c = client();
+    const image = await c.resolve(`${reg.host}/team/app`);
+    // The token service and the registry forget every token, as when a token outlives its real
+    // lifetime during a long pull or the clocks disagree.
+    reg.authority.tokens.clear();
+    const layer = image.layers[0];
+    if (layer === undefined) throw new Error('test image has no layer');
+
+    const stream = await c.fetchBlob(`${reg.host}/team/app`, layer);
+    for await (const chunk of stream) expect(chunk).toBeInstanceOf(Buffer);
+    expect(reg.authority.tokenRequests).toHaveLength(2);
+  });
+
+  it('takes access_token alone, token alone, no expires_in, and a realm with a query', async () => {
+    const reg = await start({ auth: { scheme: 'bearer' } });
+    for (const body of ['{"access_token":"%T"}', '{"token":"%T"}']) {
+      const realm = `${reg.url}/token?client_id=iza-test`;
+      reg.faults.push({
+        path: '/v2/',
+        method: 'GET',
+        times: 1,
+        status: 401,
+        headers: {
+          // Lower-case scheme, and a Basic challenge packed into the same field after it.
+          'WWW-Authenticate': `bearer realm="${realm}",service="test-registry", Basic realm="r"`,
+        },
+      });
+      const c = client();
+      // The realm answers with one token field only; the registry accepts that token.
+      reg.faults.push({ server: 'token', times: 1, status: 200, body: body.replace('%T', 'tk') });
+      reg.authority.tokens.set('tk', { scopes: ['repository:team/app:pull'], account: undefined });
+      await c.resolve(`${reg.host}/team/app`);
+    }
+    const tokenPaths = reg.requests.filter((r) => r.server === 'token').map((r) => r.path);
+    expect(tokenPaths).toEqual([
+      '/token?client_id=iza-test&service=test-registry&scope=repository%3Ateam%2Fapp%3Apull',
+      '/token?client_id=iza-test&service=test-registry&scope=repository%3Ateam%2Fapp%3Apull',
+    ]);
+  });
+
   it('reports wrong credentials without ever showing the password', async () => {
     const reg = await start({ auth: { scheme: 'bearer', users: { ann: 'right' } } });
     const events: RegistryEvent[] = [];

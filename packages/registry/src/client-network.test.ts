@@ -59,6 +59,23 @@ describe('retries', () => {
     );
   });
 
+  it('reads a Retry-After given as an HTTP date', async () => {
+    const reg = await start();
+    const date = new Date(Date.now() + 60_000).toUTCString();
+    reg.faults.push({
+      path: '/manifests/',
+      times: 1,
+      status: 429,
+      headers: { 'Retry-After': date },
+    });
+    const events: RegistryEvent[] = [];
+    await client(events).resolve(`${reg.host}/app`);
+    const retry = events.find((e) => e.type === 'retry');
+    expect(retry).toMatchObject({ reason: 'http 429', delayMs: 20 });
+    // Whole seconds in the header, and the clock moved on a little since.
+    expect((retry as { retryAfterMs?: number }).retryAfterMs).toBeGreaterThan(50_000);
+  });
+
   it('retries 500s and then succeeds', async () => {
     const reg = await start();
     reg.faults.push({ path: '/blobs/', times: 2, status: 500 });

@@ -130,6 +130,89 @@ describe('resolve', () => {
     });
   });
 
+  it('searches a nested index reached through an entry without a platform', async () => {
+    const reg = await start();
+    const a = buildTestImage({ platform: amd64, layers: [Buffer.from('amd')] });
+    const b = buildTestImage({ platform: arm64, layers: [Buffer.from('arm')] });
+    reg.pushImage('nested', [], a);
+    reg.pushImage('nested', [], b);
+    const inner = buildTestIndex([
+      { manifest: b.manifest.descriptor, platform: arm64 },
+      { manifest: a.manifest.descriptor, platform: amd64 },
+    ]);
+    reg.putManifest('nested', [], inner.bytes, inner.descriptor.mediaType);
+    // An index of indexes, as an OCI layout's index.json or `oras` writes: no platform outside.
+    const outer = buildTestIndex([{ manifest: inner.descriptor }]);
+    const outerDigest = reg.putManifest('nested', ['v1'], outer.bytes, outer.descriptor.mediaType);
+
+    const resolved = await client().resolve(`${reg.host}/nested:v1`);
+    expect(resolved.indexDigest).toBe(outerDigest);
+    expect(resolved.manifestDigest).toBe(a.manifest.descriptor.digest);
+    expect(resolved.platform).toEqual(amd64);
+  });
+
+  it('takes an index entry without a platform when its config matches, and only then', async () => {
+    const reg = await start();
+    const a = buildTestImage({ platform: amd64 });
+    reg.pushImage('bare', [], a);
+    const index = buildTestIndex([{ manifest: a.manifest.descriptor }], 'docker');
+    reg.putManifest('bare', ['latest'], index.bytes, index.descriptor.mediaType);
+
+    const resolved = await client().resolve(`${reg.host}/bare`);
+    expect(resolved.manifestDigest).toBe(a.manifest.descriptor.digest);
+    expect(resolved.platform).toEqual(amd64);
+
+    // Never an image for another platform, even when no platform was asked for.
+    const onArm = createRegistryClient({ retry: { baseDelayMs: 1 }, defaultPlatform: arm64 });
+    await expect(onArm.resolve(`${reg.host}/bare`)).rejects.toMatchObject({
+      code: 'ERR_IZA_REGISTRY_NO_MATCHING_PLATFORM',
+    });
+  });
+
+  it.each([
+    ['text/plain'],
+    [''],
+    ['application/octet-stream'],
+    ['application/vnd.oci.image.manifest.v1+json; charset=utf-8'],
+  ])('types a manifest served as %j by its body', async (contentType) => {
+    const reg = await start();
+    const image = buildTestImage({ omitMediaType: true });
+    reg.pushImage('app', [], image);
+    reg.putManifest('app', ['odd'], image.manifest.bytes, contentType);
+    const resolved = await client().resolve(`${reg.host}/app:odd`);
+    expect(resolved.manifestMediaType).toBe('application/vnd.oci.image.manifest.v1+json');
+  });
+
+  it('follows a 307 on a manifest to another port, without Authorization there', async () => {
+    const reg = await start({ auth: { scheme: 'bearer' } });
+    const image = buildTestImage();
+    const digest = reg.pushImage('team/app', [], image);
+    // Storage serves blobs by digest: hand it the manifest bytes as one.
+    reg.putBlob('team/app', image.manifest.bytes);
+    const location = `${reg.storageUrl}/storage/${digest}?X-Signature=abc`;
+    reg.faults.push({
+      path: '/manifests/v1',
+      times: 1,
+      status: 307,
+      headers: { Location: location },
+    });
+    reg.putManifest('team/app', ['v1'], image.manifest.bytes, image.manifest.descriptor.mediaType);
+
+    const resolved = await client().resolve(`${reg.host}/team/app:v1`);
+    expect(resolved.manifestDigest).toBe(digest);
+    const atStorage = reg.requests.filter((r) => r.server === 'storage');
+    expect(atStorage.map((r) => r.path)).toEqual([`/storage/${digest}?X-Signature=abc`]);
+    expect(atStorage[0]?.headers.authorization).toBeUndefined();
+  });
+
+  it('pulls a path-style name from a registry on a non-default port', async () => {
+    const reg = await start({ auth: { scheme: 'bearer' } });
+    const digest = reg.pushImage('a/b/c', ['v2'], buildTestImage());
+    const resolved = await client().resolve(`${reg.host}/a/b/c:v2`);
+    expect(resolved.manifestDigest).toBe(digest);
+    expect(reg.authority.tokenRequests[0]?.scopes).toEqual(['repository:a/b/c:pull']);
+  });
+
   it('refuses a schema1 manifest with a clear error', async () => {
     const reg = await start();
     const schema1 = Buffer.from(

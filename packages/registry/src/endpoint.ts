@@ -105,7 +105,7 @@ export class RegistryEndpoint {
       this.reportRateLimit(ex);
 
       if (ex.status === 401 && !reauthenticated) {
-        const next = this.auth.retryScopes(ex.header('www-authenticate'), scopes);
+        const next = this.auth.retryScopes(ex.header('www-authenticate'), scopes, authorization);
         if (next !== undefined) {
           ex.discard();
           scopes = next;

@@ -114,6 +114,33 @@ describe('selectManifest', () => {
     );
   });
 
+  it('tells entries apart by variant alone', () => {
+    const arm: ImageIndex = {
+      schemaVersion: 2,
+      manifests: [
+        entry('6', { os: 'linux', architecture: 'arm', variant: 'v6' }),
+        entry('7', { os: 'linux', architecture: 'arm', variant: 'v7' }),
+        entry('8', { os: 'linux', architecture: 'arm64', variant: 'v8' }),
+      ],
+    };
+    const pick = (variant: string) =>
+      selectManifest(arm, { os: 'linux', architecture: 'arm', variant }).digest;
+    expect([pick('v7'), pick('v6')]).toEqual([entry('7').digest, entry('6').digest]);
+    expect(() => pick('v5')).toThrow(
+      expect.objectContaining({ code: 'ERR_IZA_REGISTRY_NO_MATCHING_PLATFORM' }),
+    );
+  });
+
+  it('takes an entry without a platform only after every labelled match', () => {
+    const mixed: ImageIndex = {
+      schemaVersion: 2,
+      manifests: [entry('9'), entry('2', { os: 'linux', architecture: 'amd64' })],
+    };
+    expect(selectManifest(mixed, host).digest).toBe(entry('2').digest);
+    const arm = { os: 'linux', architecture: 'arm64' };
+    expect(selectManifest(mixed, arm).digest).toBe(entry('9').digest);
+  });
+
   it('skips unknown media types and lists what is available', () => {
     expect(() => selectManifest(index, { os: 'linux', architecture: 's390x' }, 'x:1')).toThrow(
       expect.objectContaining({

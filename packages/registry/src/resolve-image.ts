@@ -146,8 +146,11 @@ export async function resolveOn(
     wanted.os,
   );
   const platform = entry?.platform !== undefined ? normalizePlatform(entry.platform) : fromConfig;
-  if (indexDigest === undefined && !platformMatches(wanted, fromConfig)) {
-    if (explicit) {
+  // An index entry without `platform` was chosen for want of a labelled match: its config
+  // must match, or the index has nothing for this platform (containerd images.Manifest).
+  const unlabelled = indexDigest !== undefined && entry?.platform === undefined;
+  if ((indexDigest === undefined || unlabelled) && !platformMatches(wanted, fromConfig)) {
+    if (explicit || unlabelled) {
       throw registryError(
         RegistryErrorCode.NoMatchingPlatform,
         `${ref.toString()} is for ${formatPlatform(fromConfig)}, not ${formatPlatform(wanted)}`,

@@ -6,14 +6,15 @@ import type { Descriptor, ImageIndex, Platform } from './types.js';
 /** BuildKit's marker on attestation entries (`moby/buildkit:docs/attestations/attestation-storage.md`). */
 const REFERENCE_TYPE = 'vnd.docker.reference.type';
 
-/**
- * True for an index entry that is an image for some platform (not an attestation, not unknown).
- * LIMITATION: an entry without `platform` is skipped, so an index whose only entry lacks one
- * reports no matching platform.
- */
-function isImageEntry(entry: Descriptor): entry is Descriptor & { platform: Platform } {
+/** True for an entry that may be an image: a manifest or index type, not an attestation. */
+function isCandidate(entry: Descriptor): boolean {
   if (entry.annotations?.[REFERENCE_TYPE] === 'attestation-manifest') return false;
-  if (!isManifestType(entry.mediaType) && !isIndexType(entry.mediaType)) return false;
+  return isManifestType(entry.mediaType) || isIndexType(entry.mediaType);
+}
+
+/** True for an index entry that is an image for some platform (not an attestation, not unknown). */
+function isImageEntry(entry: Descriptor): entry is Descriptor & { platform: Platform } {
+  if (!isCandidate(entry)) return false;
   const p = entry.platform;
   if (p === undefined || typeof p.os !== 'string' || typeof p.architecture !== 'string')
     return false;
@@ -29,9 +30,10 @@ export function availablePlatforms(index: ImageIndex): string[] {
 
 /**
  * Picks the entry of `index` for `platform` (SPECS §1.6): exact matches first, then what the
- * platform also runs in order of preference, the first entry winning at each level. Attestation
- * entries and unknown media types are skipped. Throws `ERR_IZA_REGISTRY_NO_MATCHING_PLATFORM`
- * listing what is available.
+ * platform also runs in order of preference, the first entry winning at each level, then the
+ * first entry without a `platform` (the caller checks its config or searches it when it is an
+ * index). Attestation entries and unknown media types are skipped. Throws
+ * `ERR_IZA_REGISTRY_NO_MATCHING_PLATFORM` listing what is available.
  */
 export function selectManifest(
   index: ImageIndex,
@@ -48,6 +50,11 @@ export function selectManifest(
     const hit = entries.find((e) => e.os === wanted.os && e.key === key);
     if (hit !== undefined) return hit.entry;
   }
+
+  // An entry without `platform` comes after every matching one, as in containerd's
+  // images.Manifest: a nested index is searched, a manifest is judged by its config.
+  const unlabelled = index.manifests.find((e) => e.platform === undefined && isCandidate(e));
+  if (unlabelled !== undefined) return unlabelled;
 
   const available = availablePlatforms(index);
   throw registryError(

@@ -68,6 +68,8 @@ describe('decompressStream', () => {
   const zstdOf = (b: Buffer) =>
     execFileSync('/usr/bin/zstd', ['-q', '-c'], { input: b, maxBuffer: 64 << 20 });
   const ZSTD_MT = 'application/vnd.oci.image.layer.v1.tar+zstd';
+  const GZIP_MT = 'application/vnd.oci.image.layer.v1.tar+gzip';
+  const DOCKER_TAR = 'application/vnd.docker.image.rootfs.diff.tar';
   const big = Buffer.concat(
     [tar, randomBytes(3_000_000).toString('base64').repeat(2)].map(Buffer.from),
   );
@@ -121,12 +123,48 @@ describe('decompressStream', () => {
     expect((await run(tar, 'application/vnd.oci.image.layer.v1.tar')).equals(tar)).toBe(true);
   });
 
+  // containerd (and docker, podman) decompress by the bytes: builders have mislabelled both ways.
+  zstdIt.each([
+    ['gzip type with plain bytes', () => tar, 'application/vnd.oci.image.layer.v1.tar+gzip'],
+    ['zstd type with gzip bytes', () => gzipSync(tar), ZSTD_MT],
+    ['gzip type with zstd bytes', () => zstdOf(tar), 'application/vnd.oci.image.layer.v1.tar+gzip'],
+    ['docker diff.tar type with gzip bytes', () => gzipSync(tar), DOCKER_TAR],
+    ['docker diff.tar type with zstd bytes', () => zstdOf(tar), DOCKER_TAR],
+  ])('decompresses a %s by its bytes', async (_what, bytes, mt) => {
+    expect((await run(bytes(), mt)).equals(tar)).toBe(true);
+  });
+
   it.each([
-    ['gzip type with plain bytes', tar, 'application/vnd.oci.image.layer.v1.tar+gzip'],
-    ['plain type with gzip bytes', gzipSync(tar), 'application/vnd.oci.image.layer.v1.tar'],
-    ['zstd type with gzip bytes', gzipSync(tar), 'application/vnd.oci.image.layer.v1.tar+zstd'],
-  ])('rejects a %s', async (_what, bytes, mt) => {
+    ['OCI plain type with gzip bytes', gzipSync(tar), 'application/vnd.oci.image.layer.v1.tar'],
+    [
+      'OCI non-distributable plain type with gzip bytes',
+      gzipSync(tar),
+      'application/vnd.oci.image.layer.nondistributable.v1.tar',
+    ],
+  ])('rejects an %s (containerd does not decompress them either)', async (_what, bytes, mt) => {
     await expect(run(bytes, mt)).rejects.toMatchObject({ code: 'ERR_IZA_LAYERS_BAD_COMPRESSION' });
+  });
+
+  it('reads gzip streams of several members, and ignores zero padding after the last', async () => {
+    const [a, b] = [tar.subarray(0, 1000), tar.subarray(1000)];
+    const members = Buffer.concat([gzipSync(a), gzipSync(b)]);
+    expect((await run(members, GZIP_MT)).equals(tar)).toBe(true);
+    const padded = Buffer.concat([gzipSync(tar), Buffer.alloc(4096)]);
+    expect((await run(padded, GZIP_MT)).equals(tar)).toBe(true);
+  });
+
+  zstdIt.each([
+    ['the zstd CLI', '/usr/bin/zstd'],
+    ['fzstd', false],
+  ] as const)('reads several zstd frames and skippable frames through %s', async (_w, cmd) => {
+    // RFC 8878 §3.1.2: magic 0x184D2A5?, a 4-byte length, then bytes every decoder skips.
+    const skippable = Buffer.concat([
+      Buffer.from([0x5e, 0x2a, 0x4d, 0x18, 3, 0, 0, 0]),
+      tar.subarray(0, 3),
+    ]);
+    const [a, b] = [tar.subarray(0, 5000), tar.subarray(5000)];
+    const frames = Buffer.concat([skippable, zstdOf(a), skippable, zstdOf(b), skippable]);
+    expect((await run(frames, ZSTD_MT, { zstdCommand: cmd })).equals(tar)).toBe(true);
   });
 
   it('reports corrupt gzip data', async () => {

@@ -7,7 +7,7 @@ import { Decompress } from 'fzstd';
 
 import { LayersErrorCode } from '../errors.js';
 import { ChildDecompress, findExecutable } from './child-decompress.js';
-import { layerCompression, sniffCompression } from './media-types.js';
+import { blobCompression, layerCompression, sniffCompression } from './media-types.js';
 import type { Compression } from './media-types.js';
 
 /** Options of {@link decompressStream}. */
@@ -24,26 +24,29 @@ export interface DecompressOptions {
 const GUNZIP_CHUNK = 1 << 18;
 
 /**
- * A Transform that decompresses a layer blob of `mediaType` to its tar. The first bytes are
- * checked against the media type: a gzip type whose bytes are not gzip (or an uncompressed type
- * whose bytes are) is an error, never a silent guess.
+ * A Transform that decompresses a layer blob of `mediaType` to its tar, choosing gzip, zstd or
+ * none by the blob's first bytes as containerd does; an OCI uncompressed type whose bytes are
+ * compressed is an error ({@link blobCompression}).
  */
 export function decompressStream(mediaType: string, options: DecompressOptions = {}): Transform {
   const zstd =
     options.zstdCommand ?? findExecutable('zstd', process.env['PATH'] ?? '/usr/bin:/bin');
-  return new MagicCheckedDecompress(layerCompression(mediaType), zstd ?? false);
+  return new MagicCheckedDecompress(mediaType, zstd ?? false);
 }
 
 /** The zlib or zstd stage; errors are re-thrown as ERR_IZA_LAYERS_BAD_COMPRESSION. */
 class MagicCheckedDecompress extends Transform {
   private head: Buffer | undefined = Buffer.alloc(0);
   private inner: Transform | undefined;
+  /** The declared compression until the first bytes arrive, then the one in use. */
+  private kind: Compression;
 
   constructor(
-    private readonly expected: Compression,
+    private readonly mediaType: string,
     private readonly zstdCommand: string | false,
   ) {
     super();
+    this.kind = layerCompression(mediaType);
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
@@ -53,8 +56,10 @@ class MagicCheckedDecompress extends Transform {
       chunk = this.head;
       this.head = undefined;
       const found = sniffCompression(chunk);
-      if (found !== this.expected) return cb(mismatch(this.expected, found));
-      this.inner = this.expected === 'none' ? undefined : this.startInner();
+      const use = blobCompression(this.mediaType, found);
+      if (use === undefined) return cb(mismatch(this.kind, found));
+      this.kind = use;
+      this.inner = use === 'none' ? undefined : this.startInner();
     }
 
     if (this.inner === undefined) return cb(null, chunk);
@@ -65,10 +70,11 @@ class MagicCheckedDecompress extends Transform {
 
   override _flush(cb: TransformCallback): void {
     if (this.head !== undefined) {
-      const found = this.head.length === 0 ? this.expected : sniffCompression(this.head);
-      if (found !== this.expected && this.head.length > 0)
-        return cb(mismatch(this.expected, found));
-      if (this.expected === 'none') return cb(null, this.head);
+      const found = this.head.length === 0 ? this.kind : sniffCompression(this.head);
+      const use = blobCompression(this.mediaType, found);
+      if (use === undefined) return cb(mismatch(this.kind, found));
+      this.kind = use;
+      if (this.kind === 'none') return cb(null, this.head);
       this.inner = this.startInner();
       this.inner.write(this.head);
       this.head = undefined;
@@ -81,7 +87,7 @@ class MagicCheckedDecompress extends Transform {
 
   private startInner(): Transform {
     const inner =
-      this.expected === 'gzip'
+      this.kind === 'gzip'
         ? createGunzip({ chunkSize: GUNZIP_CHUNK })
         : this.zstdCommand === false
           ? zstdTransform()
@@ -89,7 +95,7 @@ class MagicCheckedDecompress extends Transform {
     inner.on('data', (d: Buffer) => {
       if (!this.push(d)) inner.pause();
     });
-    inner.on('error', (err) => this.destroy(corrupt(this.expected, err)));
+    inner.on('error', (err) => this.destroy(corrupt(this.kind, err)));
     return inner;
   }
 

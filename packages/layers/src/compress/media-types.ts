@@ -37,9 +37,34 @@ export function layerCompression(mediaType: string): Compression {
   return c;
 }
 
+/**
+ * Uncompressed types that must hold a plain tar. Every other layer type is decompressed by what
+ * its bytes are, as containerd does (core/images/mediatypes.go DiffCompression): builders have
+ * pushed gzip and zstd under each other's names, and Docker's `diff.tar` types may carry
+ * compressed bytes. The DiffID check still covers what comes out.
+ */
+const STRICTLY_PLAIN = new Set([
+  'application/vnd.oci.image.layer.v1.tar',
+  'application/vnd.oci.image.layer.nondistributable.v1.tar',
+]);
+
+/**
+ * How to decompress a blob of `mediaType` whose first bytes are `found`; undefined when the
+ * bytes contradict a type that allows no guess.
+ */
+export function blobCompression(mediaType: string, found: Compression): Compression | undefined {
+  if (STRICTLY_PLAIN.has(mediaType)) return found === 'none' ? 'none' : undefined;
+  return found;
+}
+
 /** Compression recognised from the first bytes of a blob (RFC 1952, RFC 8878 magic numbers). */
 export function sniffCompression(head: Uint8Array): Compression {
   if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
   if (head[0] === 0x28 && head[1] === 0xb5 && head[2] === 0x2f && head[3] === 0xfd) return 'zstd';
+  // A zstd stream may open with a skippable frame, magic 0x184D2A50-5F little-endian (RFC 8878
+  // §3.1.2); containerd's detector accepts it too.
+  if ((head[0] ?? 0) >> 4 === 0x5 && head[1] === 0x2a && head[2] === 0x4d && head[3] === 0x18) {
+    return 'zstd';
+  }
   return 'none';
 }

@@ -24,6 +24,11 @@ export interface ExtractContext {
   resolver: RootResolver;
   /** Resolved paths written by this layer; true for directories. Whiteouts consult it. */
   written: Map<string, boolean>;
+  /**
+   * Paths this layer whited out (`.wh.x`): a directory it writes there replaces the lower one,
+   * so in overlay format it is made opaque. Created on first use.
+   */
+  whitedOut?: Set<string>;
   /** Directory attributes applied last, so writing children does not disturb mtimes. */
   dirAttrs: Map<string, TarHeader>;
   /** Bytes of regular-file content written. */

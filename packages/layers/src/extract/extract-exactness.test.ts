@@ -120,6 +120,49 @@ describe.each(['overlay', 'plain'] as const)('extractLayer exactness (%s)', (for
     names.forEach((n, i) => expect(readFileSync(p(n), 'utf8')).toBe(String(i)));
   });
 
+  rootIt('reads ./, ., doubled and dotted names, and directories without a slash', async () => {
+    await apply(
+      [
+        { name: './', type: '5', mode: 0o750, uid: 3 },
+        { name: 'plain-dir', type: '5', mode: 0o711 },
+        { name: './a//b', body: 'b' },
+        { name: 'a/./c', body: 'c' },
+        { name: './/a/./d/', type: '5' },
+        { name: '.', type: '5', mode: 0o755, uid: 4 },
+      ],
+      format,
+    );
+    expect(readdirSync(box.dest).sort()).toEqual(['a', 'plain-dir']);
+    expect(readdirSync(p('a')).sort()).toEqual(['b', 'c', 'd']);
+    expect(statSync(p('plain-dir')).mode & 0o7777).toBe(0o711);
+    expect([statSync(box.dest).mode & 0o7777, statSync(box.dest).uid]).toEqual([0o755, 4]);
+  });
+
+  rootIt('links a hardlink to a symlink, not to what the symlink names', async () => {
+    await apply(
+      [
+        { name: 'f', body: 'file' },
+        { name: 'sym', type: '2', linkname: 'f' },
+        { name: 'hard', type: '1', linkname: 'sym' },
+      ],
+      format,
+    );
+    expect(lstatSync(p('hard')).isSymbolicLink()).toBe(true);
+    expect(lstatSync(p('hard')).ino).toBe(lstatSync(p('sym')).ino);
+    expect(readlinkSync(p('hard'))).toBe('f');
+  });
+
+  rootIt('applies base-256 owners past the octal limit', async () => {
+    const id = (n: number) => {
+      const raw = Buffer.alloc(8);
+      raw[0] = 0x80;
+      raw.writeUIntBE(n, 2, 6);
+      return raw;
+    };
+    await apply([{ name: 'f', body: 'x', rawUid: id(3_000_000), rawGid: id(4_000_000) }], format);
+    expect([statSync(p('f')).uid, statSync(p('f')).gid]).toEqual([3_000_000, 4_000_000]);
+  });
+
   it('replaces a file by a directory and back within a layer', async () => {
     await apply(
       [

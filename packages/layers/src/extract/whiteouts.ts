@@ -39,7 +39,12 @@ export function applyWhiteout(
   if (parent === null) return;
 
   const rel = parent === '' ? name : `${parent}/${name}`;
-  if (ctx.written.has(rel)) return;
+  (ctx.whitedOut ??= new Set()).add(rel);
+  // `.wh.x` beside this layer's own x: the lower x goes, this layer's stays (image-spec
+  // layer.md). When that x is a directory, the lower one's children must go with it.
+  const mine = ctx.written.get(rel);
+  if (mine === true) hideLowerChildren(ctx, rel);
+  if (mine !== undefined) return;
 
   const existing = lstatSync(ctx.resolver.abs(rel), { throwIfNoEntry: false });
   if (existing !== undefined) removePath(ctx, rel, existing.isDirectory());
@@ -58,14 +63,14 @@ function applyOpaque(ctx: ExtractContext, parts: readonly string[], header: TarH
   const dir = ctx.resolver.resolveDir(parts, overlay ? 'create-or-null' : 'lookup', header.name);
   if (dir === null) return;
 
-  if (overlay) {
-    lsetxattr(ctx.resolver.abs(dir), ctx.opts.opaqueXattr, 'y');
-    if (!ctx.written.has(dir)) ctx.written.set(dir, true);
-    return;
-  }
-
-  clearLowerChildren(ctx, dir);
+  hideLowerChildren(ctx, dir);
   if (!ctx.written.has(dir)) ctx.written.set(dir, true);
+}
+
+/** Hides what lower layers hold below the directory `dir`, keeping this layer's children. */
+export function hideLowerChildren(ctx: ExtractContext, dir: string): void {
+  if (ctx.opts.format === 'overlay') lsetxattr(ctx.resolver.abs(dir), ctx.opts.opaqueXattr, 'y');
+  else clearLowerChildren(ctx, dir);
 }
 
 /**

@@ -1,6 +1,7 @@
 import {
   closeSync,
   constants as fsc,
+  ftruncateSync,
   linkSync,
   lstatSync,
   mkdirSync,
@@ -14,10 +15,12 @@ import {
 import { constants as nativeConstants, mknod } from '@iza/ns-native';
 
 import { badTar, unsafeEntry } from '../errors.js';
+import { sparsePlacer } from '../tar/sparse.js';
 import type { TarHeader } from '../tar/tar-header.js';
 import { applyAttributes } from './attributes.js';
 import { entryComponents } from './entry-path.js';
 import type { ExtractContext } from './extract-context.js';
+import { hideLowerChildren } from './whiteouts.js';
 
 // libuv adds O_CLOEXEC to every open.
 const CREATE_FLAGS = fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL | fsc.O_NOFOLLOW;
@@ -69,6 +72,8 @@ export async function writeEntry(
       mkdirSync(abs, 0o700);
       ctx.resolver.remember(rel);
       applyAttributes(ctx, abs, header);
+      // After `.wh.x` in this layer, a directory x must not merge with the lower x.
+      if (ctx.whitedOut?.has(rel) === true) hideLowerChildren(ctx, rel);
       break;
     case 'symlink':
       // Targets are stored verbatim, absolute ones included (SPECS §2.5); never followed here.
@@ -101,6 +106,7 @@ export function removePath(ctx: ExtractContext, rel: string, isDir: boolean): vo
     for (const k of ctx.dirAttrs.keys()) if (k.startsWith(prefix)) ctx.dirAttrs.delete(k);
   } else {
     unlinkSync(abs);
+    ctx.resolver.forget(rel);
   }
 }
 
@@ -140,15 +146,37 @@ async function writeFile(
 ): Promise<void> {
   const fd = openSync(abs, CREATE_FLAGS, 0o600);
   try {
-    for await (const chunk of body) {
-      let off = 0;
-      while (off < chunk.length) off += writeSync(fd, chunk, off, chunk.length - off);
-      ctx.bytes += chunk.length;
+    if (header.sparse !== undefined) {
+      await writeSparse(fd, header, body);
+      ctx.bytes += header.size;
+    } else {
+      for await (const chunk of body) {
+        let off = 0;
+        while (off < chunk.length) off += writeSync(fd, chunk, off, chunk.length - off);
+        ctx.bytes += chunk.length;
+      }
     }
     applyAttributes(ctx, abs, header, fd);
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * Writes a sparse entry's data segments at their offsets and sets the real size: the holes stay
+ * holes, so a hostile map claiming terabytes of zeros costs no disk (as Go's reader seeks).
+ */
+async function writeSparse(fd: number, header: TarHeader, body: AsyncIterable<Buffer>) {
+  const place = sparsePlacer(header.sparse ?? []);
+  for await (const chunk of body) {
+    for (const [position, bytes] of place(chunk)) {
+      let off = 0;
+      while (off < bytes.length) {
+        off += writeSync(fd, bytes, off, bytes.length - off, position + off);
+      }
+    }
+  }
+  ftruncateSync(fd, header.size);
 }
 
 function deviceType(header: TarHeader): number {

@@ -1,4 +1,6 @@
 import { badTar } from '../errors.js';
+import { decimal as sparseDecimal } from './sparse.js';
+import type { PaxSparse } from './sparse.js';
 
 /** The PAX keys a layer extractor must honour, parsed out of an `x` record set. */
 export interface PaxOverrides {
@@ -9,9 +11,12 @@ export interface PaxOverrides {
   gid?: number;
   mtime?: number;
   xattrs: Map<string, Buffer>;
+  /** GNU sparse records (`GNU.sparse.*`), when present. */
+  sparse?: PaxSparse;
 }
 
 const XATTR_PREFIX = 'SCHILY.xattr.';
+const SPARSE_PREFIX = 'GNU.sparse.';
 
 /**
  * Parses PAX extended header records (`"<len> <key>=<value>\n"`, POSIX pax(1) "pax Extended
@@ -54,9 +59,9 @@ function applyRecord(out: PaxOverrides, key: string, value: Buffer, entry: strin
     out.xattrs.set(name, Buffer.from(value));
     return;
   }
-  if (key.startsWith('GNU.sparse.')) {
-    // LIMITATION: PAX sparse files (GNU tar --sparse) are refused; layers SHOULD NOT use them.
-    throw badTar('sparse files are not supported', entry);
+  if (key.startsWith(SPARSE_PREFIX)) {
+    applySparse((out.sparse ??= {}), key.slice(SPARSE_PREFIX.length), value, entry);
+    return;
   }
 
   switch (key) {
@@ -79,6 +84,49 @@ function applyRecord(out: PaxOverrides, key: string, value: Buffer, entry: strin
       return;
     default:
       // uname, gname, atime, ctime, comment, charset: meaningless for extraction.
+      return;
+  }
+}
+
+/** GNU tar's sparse keys (GNU tar manual, "GNU PAX Format"); unknown ones are ignored, as Go. */
+function applySparse(out: PaxSparse, key: string, value: Buffer, entry: string): void {
+  const text = value.toString('latin1');
+  switch (key) {
+    case 'major':
+    case 'minor':
+      out[key] = text;
+      return;
+    case 'name': {
+      const name = value.toString('utf8');
+      if (name.includes('\0')) throw badTar('NUL byte in GNU.sparse.name', entry);
+      out.name = name;
+      return;
+    }
+    case 'size':
+    case 'realsize':
+      out.realSize = decimal(value, `GNU.sparse.${key}`, entry);
+      return;
+    case 'numblocks':
+      out.numBlocks = decimal(value, 'GNU.sparse.numblocks', entry);
+      return;
+    case 'map':
+      if (out.map !== undefined) throw badTar('two GNU sparse maps', entry);
+      out.map = text === '' ? [] : text.split(',').map((n) => sparseDecimal(n, entry));
+      out.pairs = false;
+      return;
+    case 'offset':
+    case 'numbytes': {
+      // Format 0.0 repeats the pair, offset first (Go's archive/tar checks the same order).
+      if (out.pairs === false) throw badTar('two GNU sparse maps', entry);
+      out.pairs = true;
+      const map = (out.map ??= []);
+      if ((map.length % 2 === 0) !== (key === 'offset')) {
+        throw badTar('GNU.sparse.offset and numbytes out of order', entry);
+      }
+      map.push(decimal(value, `GNU.sparse.${key}`, entry));
+      return;
+    }
+    default:
       return;
   }
 }

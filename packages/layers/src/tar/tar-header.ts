@@ -1,4 +1,5 @@
 import { badTar } from '../errors.js';
+import type { SparseSegment } from './sparse.js';
 
 /** The kind of a tar entry after GNU/PAX meta entries have been folded in. */
 export type TarEntryType = 'file' | 'link' | 'symlink' | 'char' | 'block' | 'dir' | 'fifo';
@@ -22,6 +23,11 @@ export interface TarHeader {
   devminor: number;
   /** Extended attributes from PAX `SCHILY.xattr.*`, values as raw bytes. */
   xattrs: Map<string, Buffer>;
+  /**
+   * For a GNU sparse file: where its data goes. The body then yields only these segments'
+   * bytes, in order; `size` is the real size and every byte outside the segments is zero.
+   */
+  sparse?: SparseSegment[];
 }
 
 /** A raw 512-byte header block, decoded but before PAX/GNU overrides. */
@@ -55,7 +61,7 @@ export function isZeroBlock(block: Buffer): boolean {
 export function decodeHeader(block: Buffer): RawHeader {
   verifyChecksum(block);
 
-  const typeflag = block[156] === 0 ? '0' : String.fromCharCode(block[156] ?? 0);
+  const typeflag = String.fromCharCode(block[156] ?? 0);
   const posix = block.toString('latin1', 257, 263) === 'ustar\0';
   let name = cString(block, 0, 100);
   if (posix) {
@@ -65,15 +71,15 @@ export function decodeHeader(block: Buffer): RawHeader {
 
   return {
     name,
-    mode: numeric(block, 100, 8, 'mode', name),
-    uid: numeric(block, 108, 8, 'uid', name),
-    gid: numeric(block, 116, 8, 'gid', name),
-    size: numeric(block, 124, 12, 'size', name),
-    mtime: numeric(block, 136, 12, 'mtime', name),
+    mode: numericField(block, 100, 8, 'mode', name),
+    uid: numericField(block, 108, 8, 'uid', name),
+    gid: numericField(block, 116, 8, 'gid', name),
+    size: numericField(block, 124, 12, 'size', name),
+    mtime: numericField(block, 136, 12, 'mtime', name),
     typeflag,
     linkname: cString(block, 157, 100),
-    devmajor: numeric(block, 329, 8, 'devmajor', name),
-    devminor: numeric(block, 337, 8, 'devminor', name),
+    devmajor: numericField(block, 329, 8, 'devmajor', name),
+    devminor: numericField(block, 337, 8, 'devminor', name),
   };
 }
 
@@ -100,7 +106,14 @@ function cString(block: Buffer, off: number, len: number): string {
   return block.toString('utf8', off, end);
 }
 
-function numeric(block: Buffer, off: number, len: number, field: string, name: string): number {
+/** A numeric field: octal, or GNU base-256 when the top bit of its first byte is set. */
+export function numericField(
+  block: Buffer,
+  off: number,
+  len: number,
+  field: string,
+  name: string,
+): number {
   const first = block[off] ?? 0;
   if (first & 0x80) return base256(block, off, len, field, name);
 

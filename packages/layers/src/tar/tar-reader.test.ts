@@ -2,7 +2,17 @@ import { describe, expect, it } from '@jest/globals';
 
 import { readTarEntries } from '../index.js';
 import type { TarEntry } from '../index.js';
-import { buildTar, chunked, headerBlock } from '../test-support/tar-builder.js';
+import { buildTar, chunked, headerBlock, paxBody } from '../test-support/tar-builder.js';
+
+const tarOf = (name: string) => buildTar([{ name, body: 'x' }]);
+
+/** A GNU base-256 numeric field of `len` bytes. */
+function base256(n: number, len: number): Buffer {
+  const raw = Buffer.alloc(len);
+  raw[0] = 0x80;
+  raw.writeUIntBE(n, len - 6, 6);
+  return raw;
+}
 
 async function collect(tar: Buffer, chunk = 7919) {
   const out: { header: TarEntry['header']; data: Buffer }[] = [];
@@ -82,6 +92,23 @@ describe('readTarEntries', () => {
     expect(got.map((e) => e.header.name)).toEqual([name]);
   });
 
+  it('reads GNU long link names (K) for symlinks and hardlinks, with a long name (L) too', async () => {
+    const target = `${'t'.repeat(150)}/${'u'.repeat(150)}`;
+    const name = 'n'.repeat(180);
+    const tar = buildTar([
+      { name: '././@LongLink', type: 'K', body: `${target}\0` },
+      { name: 'sym', type: '2', linkname: 'short' },
+      { name: '././@LongLink', type: 'L', body: `${name}\0` },
+      { name: '././@LongLink', type: 'K', body: `${target}\0` },
+      { name: 'hard', type: '1', linkname: 'short' },
+    ]);
+    const got = await collect(tar);
+    expect(got.map((e) => [e.header.name, e.header.type, e.header.linkname])).toEqual([
+      ['sym', 'symlink', target],
+      [name, 'link', target],
+    ]);
+  });
+
   it('reads base-256 sizes beyond the octal field (> 8 GiB headers)', async () => {
     const raw = Buffer.alloc(12);
     raw[0] = 0x80;
@@ -117,11 +144,79 @@ describe('readTarEntries', () => {
       'a PAX record with a wrong length',
       buildTar([{ name: 'x', type: 'x', body: '5 path=abc\n' }]),
     ],
-    ['GNU sparse entries', buildTar([{ name: 's', type: 'S' }])],
+    [
+      'a PAX header claiming 100 GB (never buffered)',
+      buildTar([{ name: 'PaxHeader', type: 'x', rawSize: base256(100e9, 12) }], { end: false }),
+    ],
+    ["a sparse 'S' entry outside the GNU format", buildTar([{ name: 's', type: 'S' }])],
     ['an unknown type', buildTar([{ name: 'q', type: 'Q' }])],
     ['a truncated body', buildTar([{ name: 'a', body: 'abc', size: 4000 }], { end: false })],
+    // Go's reader lets the second 'x' replace the first: merging would rename the entry.
+    [
+      'two PAX headers for one entry',
+      buildTar([
+        { name: 'PaxHeader', type: 'x', body: paxBody({ path: 'hidden/from/scanners' }) },
+        { name: 'PaxHeader', type: 'x', body: paxBody({ 'SCHILY.xattr.user.a': 'b' }) },
+        { name: 'innocent', body: 'x' },
+      ]),
+    ],
+    [
+      'a global header between a PAX header and its entry',
+      buildTar([
+        { name: 'PaxHeader', type: 'x', body: paxBody({ path: 'elsewhere' }) },
+        { name: 'pax_global_header', type: 'g', body: paxBody({ comment: 'c' }) },
+        { name: 'innocent', body: 'x' },
+      ]),
+    ],
+    [
+      'a global header between a GNU long name and its entry',
+      buildTar([
+        { name: '././@LongLink', type: 'L', body: 'elsewhere\0' },
+        { name: 'pax_global_header', type: 'g', body: paxBody({ comment: 'c' }) },
+        { name: 'innocent', body: 'x' },
+      ]),
+    ],
+    [
+      'a single zero block followed by more entries (hidden from GNU tar, an error in Go)',
+      Buffer.concat([
+        buildTar([{ name: 'a', body: 'x' }], { end: false }),
+        Buffer.alloc(512),
+        buildTar([{ name: 'hidden', body: 'y' }]),
+      ]),
+    ],
   ])('rejects %s as ERR_IZA_LAYERS_BAD_TAR', async (_what, tar) => {
     await expect(collect(tar)).rejects.toMatchObject({ code: 'ERR_IZA_LAYERS_BAD_TAR' });
+  });
+
+  it.each([
+    ['two zero blocks and trailing garbage', Buffer.concat([tarOf('a'), Buffer.from('junk')])],
+    ['one zero block at the end of the stream', tarOf('a').subarray(0, -512)],
+    ['no end blocks at all', tarOf('a').subarray(0, -1024)],
+  ])('ends an archive with %s', async (_what, tar) => {
+    expect((await collect(tar)).map((e) => e.header.name)).toEqual(['a']);
+  });
+
+  it('reads a NUL typeflag with a trailing slash as a directory (pre-POSIX archives)', async () => {
+    const tar = buildTar([
+      { name: 'old/', type: '\0' },
+      { name: 'old/file', type: '\0', body: 'v7' },
+      { name: 'new/', type: '0' },
+    ]);
+    const got = await collect(tar);
+    expect(got.map((e) => [e.header.name, e.header.type])).toEqual([
+      ['old/', 'dir'],
+      ['old/file', 'file'],
+      ['new/', 'file'],
+    ]);
+    expect(got[1]?.data.toString()).toBe('v7');
+  });
+
+  it('reads base-256 uids and gids beyond the octal limit (2097151)', async () => {
+    const tar = buildTar([
+      { name: 'f', rawUid: base256(3_000_000_000, 8), rawGid: base256(4_000_000, 8) },
+    ]);
+    const [e] = await collect(tar);
+    expect([e?.header.uid, e?.header.gid]).toEqual([3_000_000_000, 4_000_000]);
   });
 
   it('drains bytes after the end marker so upstream hashes see everything', async () => {

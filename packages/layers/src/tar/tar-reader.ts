@@ -3,6 +3,7 @@ import { ByteSource } from './byte-source.js';
 import { BLOCK, decodeHeader, isZeroBlock } from './tar-header.js';
 import type { RawHeader, TarEntryType, TarHeader } from './tar-header.js';
 import { parsePax } from './pax.js';
+import { checkSparse, readOldGnuSparse, readPaxSparse } from './sparse.js';
 import type { PaxOverrides } from './pax.js';
 
 /** One entry: its header and its content, which must be consumed before the next entry. */
@@ -27,6 +28,7 @@ export interface TarReader {
 }
 
 const TYPES: Record<string, TarEntryType> = {
+  '\0': 'file',
   '0': 'file',
   '7': 'file',
   '1': 'link',
@@ -35,9 +37,14 @@ const TYPES: Record<string, TarEntryType> = {
   '4': 'block',
   '5': 'dir',
   '6': 'fifo',
+  // Old GNU sparse file: a regular file whose map follows its header (sparse.ts).
+  S: 'file',
 };
 
-/** Creates a tar reader (ustar, GNU `L`/`K`, PAX `x`; `g` ignored; checksums verified). */
+/**
+ * Creates a tar reader (ustar, GNU `L`/`K` and sparse files, PAX `x`; `g` ignored; checksums
+ * verified).
+ */
 export function createTarReader(options: TarReaderOptions = {}): TarReader {
   const maxMeta = options.maxMetaSize ?? 1024 * 1024;
   return { entries: (source) => iterate(new ByteSource(source), maxMeta) };
@@ -63,35 +70,61 @@ async function* iterate(src: ByteSource, maxMeta: number): AsyncGenerator<TarEnt
   try {
     for (;;) {
       const block = await src.readExact(BLOCK, 'header');
-      if (block === undefined || isZeroBlock(block)) break;
+      if (block === undefined) break;
+      if (isZeroBlock(block)) {
+        await checkEnd(src);
+        break;
+      }
 
       const raw = decodeHeader(block);
       const padded = Math.ceil(raw.size / BLOCK) * BLOCK;
 
+      // Go's archive/tar (which docker, containerd and most scanners read layers with) lets a
+      // second 'x' replace the first, and a 'g' swallow a pending 'x'; merging them instead would
+      // give this entry another name than those tools see. Such a stream is refused.
+      if ((raw.typeflag === 'x' || raw.typeflag === 'g') && pax !== undefined) {
+        throw badTar('two extended headers for one entry', raw.name);
+      }
       if (raw.typeflag === 'x' || raw.typeflag === 'L' || raw.typeflag === 'K') {
         if (raw.size > maxMeta) throw badTar(`${raw.typeflag} record too large`, raw.name);
         const data = (await src.readExact(padded, 'extended header')) ?? Buffer.alloc(0);
         const body = data.subarray(0, raw.size);
-        if (raw.typeflag === 'x') pax = mergePax(pax, parsePax(body, raw.name));
+        if (raw.typeflag === 'x') pax = parsePax(body, raw.name);
         else if (raw.typeflag === 'L') longName = gnuLongName(body, raw.name);
         else longLink = gnuLongName(body, raw.name);
         continue;
       }
       if (raw.typeflag === 'g') {
+        if (longName !== undefined || longLink !== undefined) {
+          throw badTar('global header between a GNU long name and its entry', raw.name);
+        }
         // Global headers set defaults for later entries; layer tools ignore them (moby archive.go).
         await src.skip(padded, 'global header');
         continue;
       }
 
       const header = applyOverrides(raw, pax, longName, longLink);
+      const paxSparse = pax?.sparse;
       pax = undefined;
       longName = undefined;
       longLink = undefined;
 
       // Links, directories, devices and FIFOs carry no data whatever their size field says, as
       // in Go's archive/tar (isHeaderOnlyType), which wrote and reads most layers.
-      const dataSize = header.type === 'file' ? header.size : 0;
+      let dataSize = header.type === 'file' ? header.size : 0;
       if (header.type !== 'file') header.size = 0;
+      const sparse =
+        raw.typeflag === 'S'
+          ? await readOldGnuSparse(block, src, header.name, maxMeta / 24)
+          : await readPaxSparse(paxSparse, src, header.name, Math.min(maxMeta, dataSize));
+      if (sparse !== undefined) {
+        if (header.type !== 'file') throw badTar('sparse map on a non-file entry', header.name);
+        dataSize -= sparse.mapBytes;
+        checkSparse(sparse, dataSize, header.name);
+        header.size = sparse.realSize;
+        header.sparse = sparse.segments;
+        if (sparse.name !== undefined) header.name = sparse.name;
+      }
       const body = new EntryBody(src, dataSize);
       yield { header, body };
 
@@ -109,10 +142,16 @@ async function* iterate(src: ByteSource, maxMeta: number): AsyncGenerator<TarEnt
   }
 }
 
-function mergePax(prev: PaxOverrides | undefined, next: PaxOverrides): PaxOverrides {
-  if (prev === undefined) return next;
-  for (const [k, v] of next.xattrs) prev.xattrs.set(k, v);
-  return { ...prev, ...next, xattrs: prev.xattrs };
+/**
+ * After a zero block: the archive ends if the stream does, or if a second zero block follows.
+ * Go's reader refuses a zero block followed by a header (ErrHeader); GNU tar stops silently and
+ * would hide every later entry from one tool but not another, so this is an error.
+ */
+async function checkEnd(src: ByteSource): Promise<void> {
+  const next = await src.readExact(BLOCK, 'end of archive');
+  if (next !== undefined && !isZeroBlock(next)) {
+    throw badTar('a single zero block followed by more entries');
+  }
 }
 
 function gnuLongName(body: Buffer, entry: string): string {
@@ -128,12 +167,11 @@ function applyOverrides(
   longName: string | undefined,
   longLink: string | undefined,
 ): TarHeader {
-  const type = TYPES[raw.typeflag];
   const name = pax?.path ?? longName ?? raw.name;
-  if (type === undefined) {
-    if (raw.typeflag === 'S') throw badTar('GNU sparse files are not supported', name);
-    throw badTar(`unsupported entry type '${raw.typeflag}'`, name);
-  }
+  // Pre-POSIX archives mark directories with a NUL typeflag and a trailing slash; Go's reader
+  // reads them so (TypeRegA), and so must this one.
+  const type = raw.typeflag === '\0' && name.endsWith('/') ? 'dir' : TYPES[raw.typeflag];
+  if (type === undefined) throw badTar(`unsupported entry type '${raw.typeflag}'`, name);
 
   const header: TarHeader = {
     name,

@@ -19,6 +19,9 @@ export interface RawEntry {
   size?: number;
   /** Writes the size field in GNU base-256 (with this raw 12-byte buffer when given). */
   rawSize?: Buffer;
+  /** Raw 8-byte uid and gid fields (GNU base-256 for ids past the octal limit). */
+  rawUid?: Buffer;
+  rawGid?: Buffer;
   /** Corrupt the checksum. */
   badChecksum?: boolean;
   /** PAX records emitted in an 'x' header before this entry. */
@@ -39,8 +42,10 @@ export function headerBlock(e: RawEntry): Buffer {
   const name = Buffer.from(e.name, 'utf8');
   name.copy(b, 0, 0, Math.min(100, name.length));
   octal(b, 100, 8, e.mode ?? (e.type === '5' ? 0o755 : 0o644));
-  octal(b, 108, 8, e.uid ?? 0);
-  octal(b, 116, 8, e.gid ?? 0);
+  if (e.rawUid) e.rawUid.copy(b, 108);
+  else octal(b, 108, 8, e.uid ?? 0);
+  if (e.rawGid) e.rawGid.copy(b, 116);
+  else octal(b, 116, 8, e.gid ?? 0);
   const body = e.body === undefined ? Buffer.alloc(0) : Buffer.from(e.body);
   if (e.rawSize) e.rawSize.copy(b, 124);
   else octal(b, 124, 12, e.size ?? body.length);

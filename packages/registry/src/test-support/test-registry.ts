@@ -171,6 +171,11 @@ export async function startTestRegistry(options: TestRegistryOptions = {}): Prom
   ): void {
     const range = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
     const start = range !== null && options.range !== false ? Number(range[1]) : 0;
+    if (start > 0 && start >= blob.length) {
+      // As Go's http.ServeContent (docker-registry): a range past the end is unsatisfiable.
+      res.writeHead(416, { 'Content-Range': `bytes */${blob.length}` });
+      return void res.end();
+    }
     const body = blob.subarray(start);
     const headers: Record<string, string> = {
       'Content-Type': 'application/octet-stream',
