@@ -47,7 +47,10 @@ export function isFrozen(paths: readonly string[]): boolean {
   const freezer = findFreezer(paths);
   if (freezer === undefined) return false;
   if (freezer.version === 2) return read(join(freezer.dir, 'cgroup.freeze')).trim() === '1';
-  return read(join(freezer.dir, 'freezer.state')).trim() !== 'THAWED';
+  // FREEZING too: a freeze under way is a pause asked for. A file that cannot be read says
+  // nothing either way: not paused.
+  const state = read(join(freezer.dir, 'freezer.state')).trim();
+  return state === 'FROZEN' || state === 'FREEZING';
 }
 
 function request(freezer: Freezer, frozen: boolean): void {
