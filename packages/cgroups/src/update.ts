@@ -160,6 +160,8 @@ export async function updateCgroup(
       await enableOnV2(fs, v2, layout.unified.mountPoint, [controller]);
       continue;
     }
+    // LIMITATION: a v1 hierarchy the container was not placed in at create (cpuset without a
+    // cpuset limit) is not joined now: that update fails here.
     throw new IzaError(
       CgroupErrorCode.ControllerUnavailable,
       `the container has no ${controller} cgroup to update`,
