@@ -27,7 +27,17 @@ afterAll(() => {
 });
 
 function podman(args: string[]) {
-  const base = ['--root', join(tmp, 'root'), '--runroot', join(tmp, 'runroot')];
+  // Its own tmpdir too: the default /run/libpod is shared by every podman on the machine, and
+  // `system reset` removes it (another podman then takes that for a reboot and forgets which of
+  // its containers run).
+  const base = [
+    '--root',
+    join(tmp, 'root'),
+    '--runroot',
+    join(tmp, 'runroot'),
+    '--tmpdir',
+    join(tmp, 'tmpdir'),
+  ];
   const flags = ['--cgroup-manager', 'cgroupfs', '--events-backend', 'file', '--runtime', RUNTIME];
   return execa('podman', [...base, ...flags, ...args], {
     reject: false,
@@ -63,6 +73,8 @@ const podmanArgv = (args: string[]) => [
   join(tmp, 'root'),
   '--runroot',
   join(tmp, 'runroot'),
+  '--tmpdir',
+  join(tmp, 'tmpdir'),
   '--cgroup-manager',
   'cgroupfs',
   '--events-backend',
