@@ -1,5 +1,13 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { closeSync, mkdtempSync, openSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import {
+  closeSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -52,7 +60,9 @@ asRoot('createExecProcess (needs root)', () => {
     const devnull = openSync('/dev/null', 'r+');
     try {
       init = await createContainerProcess({
-        ...baseSpec(rootfs.dir, 'echo from-init > /tmp/init-mark; exec sleep 1000'),
+        // sleep itself, not through sh: start() resolves once its execve is done.
+        ...baseSpec(rootfs.dir, ''),
+        args: ['/bin/sleep', '1000'],
         stdio: [devnull, devnull, devnull],
       });
     } finally {
@@ -97,6 +107,7 @@ asRoot('createExecProcess (needs root)', () => {
 
   it('runs in the container: its pid namespace, hostname, root and files', async () => {
     const { pid } = await startInit();
+    writeFileSync(join(rootfs.dir, 'tmp', 'init-mark'), 'from-init\n');
     const script =
       'cat /proc/1/comm; echo $$; hostname; cat /tmp/init-mark; readlink /proc/self/ns/mnt';
     const r = await exec(pid, script);

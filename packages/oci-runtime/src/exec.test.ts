@@ -84,6 +84,8 @@ describeRoot('exec (root, busybox bundle)', () => {
 
   it('runs in the container: its pid namespace, hostname, mounts and cgroups', async () => {
     const init = await running();
+    // start returns once the init has its byte; its execve of sleep follows.
+    await eventually(() => readFileSync(`/proc/${init}/comm`, 'utf8') === 'sleep\n');
     const script = 'cat /proc/1/comm; hostname; echo $$ > /tmp/exec-pid; cat /proc/self/cgroup';
     const { status, output } = await execWithOutput(proc(['sh', '-c', script]));
 
