@@ -164,6 +164,38 @@ const resultsParent = join(import.meta.dirname, '..', 'node_modules', '.cache');
       });
     });
 
+    describe.each([
+      ['runtime-default', 'below its own cgroup'],
+      ['runtime-parent', "in a scope, below podman's kind of parent (/iza-e2e-parent/rt)"],
+    ])('%s: iza-runtime %s', (name) => {
+      it('execs, pauses, resumes and updates a container, then leaves no cgroup behind', () => {
+        checkCase(at(name), (result) => {
+          expect({ exitCode: result.exitCode, stderr: result.stderr }).toEqual({
+            exitCode: 0,
+            stderr: '',
+          });
+          const lines = result.stdout.split('\n');
+          expect(lines).toEqual([
+            'status running',
+            'leaf-pids.max 100',
+            // hostname, pid 1's name, and the exec'd process's cgroup in the cgroup namespace.
+            'exec v2rt sleep 0::/ ',
+            'exec-in-leaf yes',
+            'ps 2',
+            'paused paused freeze 1 frozen 1',
+            'exec-paused 255',
+            'resumed running freeze 0 frozen 0',
+            // Created with a pids limit only: update enables memory and cpu top-down first.
+            'update 0 memory.max 67108864 cpu.max 20000 100000',
+            'update-quota 0 cpu.max 30000 100000',
+            'deleted leaf',
+            'end',
+          ]);
+          expect(result.cgroupsAfter).toEqual(result.cgroupsBefore);
+        });
+      });
+    });
+
     it('ends with the cgroup tree it started with', () => {
       expect(listing(join(results, 'cgroups.end'))).toEqual(
         listing(join(results, 'cgroups.start')),

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -27,7 +27,17 @@ afterAll(() => {
 });
 
 function podman(args: string[]) {
-  const base = ['--root', join(tmp, 'root'), '--runroot', join(tmp, 'runroot')];
+  // Its own tmpdir too: the default /run/libpod is shared by every podman on the machine, and
+  // `system reset` removes it (another podman then takes that for a reboot and forgets which of
+  // its containers run).
+  const base = [
+    '--root',
+    join(tmp, 'root'),
+    '--runroot',
+    join(tmp, 'runroot'),
+    '--tmpdir',
+    join(tmp, 'tmpdir'),
+  ];
   const flags = ['--cgroup-manager', 'cgroupfs', '--events-backend', 'file', '--runtime', RUNTIME];
   return execa('podman', [...base, ...flags, ...args], {
     reject: false,
@@ -63,6 +73,8 @@ const podmanArgv = (args: string[]) => [
   join(tmp, 'root'),
   '--runroot',
   join(tmp, 'runroot'),
+  '--tmpdir',
+  join(tmp, 'tmpdir'),
   '--cgroup-manager',
   'cgroupfs',
   '--events-backend',
@@ -160,6 +172,82 @@ describe('iza-runtime under podman', () => {
     expect(result).toMatchObject({ exitCode: 0, stdout: '/dev/pts/0' });
   });
 
+  describe('with a running container', () => {
+    const name = 'iza-e2e-exec';
+    let id = '';
+
+    beforeAll(async () => {
+      const started = await podman([
+        'run',
+        '-d',
+        '--name',
+        name,
+        '--network',
+        'none',
+        image(),
+        'sleep',
+        '1000',
+      ]);
+      expect(started.exitCode).toBe(0);
+      id = started.stdout.trim();
+    });
+
+    afterAll(async () => {
+      await podman(['rm', '--force', '--time', '0', name]);
+    });
+
+    it('runs podman exec in the container: its pid namespace, hostname and files', async () => {
+      const script = 'cat /proc/1/comm; hostname; echo $$ > /tmp/exec-ran; cat /tmp/exec-ran';
+      const result = await podman(['exec', name, 'sh', '-c', script]);
+      expect(result.exitCode).toBe(0);
+      const [comm, hostname, pid] = result.stdout.split('\n');
+      expect(comm).toBe('sleep');
+      expect(hostname).toBe(id.slice(0, 12));
+      expect(Number(pid)).toBeGreaterThan(1);
+    });
+
+    it('passes the exit code of podman exec through', async () => {
+      expect((await podman(['exec', name, 'sh', '-c', 'exit 5'])).exitCode).toBe(5);
+    });
+
+    it("fails podman exec of a missing command with 127 and runc's message", async () => {
+      const result = await podman(['exec', name, 'no-such-command']);
+      expect(result.exitCode).toBe(127);
+      expect(result.stderr).toContain(
+        'exec: "no-such-command": executable file not found in $PATH',
+      );
+    });
+
+    it('gives podman exec -t a pty of the container devpts', async () => {
+      const argv = podmanArgv(['exec', '-t', name, 'tty']);
+      const result = await inTerminal(argv, { CONTAINERS_CONF: conf });
+      expect(result.exitCode).toBe(0);
+      expect(result.stdout.trim()).toMatch(/^\/dev\/pts\/\d+$/);
+    });
+
+    it('pauses and unpauses with podman', async () => {
+      const status = async () =>
+        (await podman(['inspect', '--format', '{{.State.Status}}', name])).stdout;
+      expect((await podman(['pause', name])).exitCode).toBe(0);
+      expect(await status()).toBe('paused');
+      expect((await podman(['unpause', name])).exitCode).toBe(0);
+      expect(await status()).toBe('running');
+      expect((await podman(['exec', name, 'true'])).exitCode).toBe(0);
+    });
+
+    it('changes the memory limit with podman update --memory', async () => {
+      const result = await podman(['update', '--memory', '100m', name]);
+      expect(result).toMatchObject({ exitCode: 0, stderr: '' });
+      // podman's cgroupfs placement: /libpod_parent/libpod-<id> in each hierarchy.
+      const files = [
+        `/sys/fs/cgroup/memory/libpod_parent/libpod-${id}/memory.limit_in_bytes`,
+        `/sys/fs/cgroup/libpod_parent/libpod-${id}/memory.max`,
+      ].filter((f) => existsSync(f));
+      expect(files).toHaveLength(1);
+      expect(readFileSync(files[0] as string, 'utf8').trim()).toBe(String(100 * 2 ** 20));
+    });
+  });
+
   it('gives run -t the size of the caller terminal', async () => {
     const argv = podmanArgv(['run', '--rm', '-t', '--network', 'none']);
     const result = await inTerminal([...argv, image(), 'sh', '-c', 'stty size'], {
@@ -219,6 +307,55 @@ describe('iza-runtime under containerd (ctr)', () => {
       'echo from ctr; exit 3',
     ]);
     expect(result).toMatchObject({ stdout: 'from ctr', exitCode: 3 });
+  });
+
+  describe('with a task running', () => {
+    const name = 'ctr-oci-exec';
+
+    beforeAll(async () => {
+      const args = ['run', '-d', '--runc-binary', RUNTIME, image(), name, 'sleep', '1000'];
+      expect((await ctr(args)).exitCode).toBe(0);
+    });
+
+    afterAll(async () => {
+      await ctr(['task', 'kill', '--signal', 'SIGKILL', name]);
+      for (let i = 0; i < 100; i++) {
+        if ((await ctr(['task', 'delete', name])).exitCode === 0) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      await ctr(['container', 'delete', name]);
+    });
+
+    it('runs ctr task exec in the container with its exit code', async () => {
+      const script = 'cat /proc/1/comm; echo from exec; exit 6';
+      const result = await ctr(['task', 'exec', '--exec-id', 'e1', name, 'sh', '-c', script]);
+      expect(result).toMatchObject({ exitCode: 6, stdout: 'sleep\nfrom exec' });
+    });
+
+    it('lists the task processes with ctr task ps', async () => {
+      const result = await ctr(['task', 'ps', name]);
+      expect(result.exitCode).toBe(0);
+      // A header and the init: containerd asks iza-runtime ps --format json for the pids.
+      const pids = result.stdout
+        .split('\n')
+        .slice(1)
+        .map((l) => Number(l.trim().split(/\s+/)[0]));
+      expect(pids).toHaveLength(1);
+      expect(pids[0]).toBeGreaterThan(1);
+    });
+
+    it('pauses and resumes the task', async () => {
+      const status = async () => {
+        const line = (await ctr(['task', 'ls'])).stdout
+          .split('\n')
+          .find((l) => l.startsWith(`${name} `));
+        return line?.trim().split(/\s+/)[2];
+      };
+      expect((await ctr(['task', 'pause', name])).exitCode).toBe(0);
+      expect(await status()).toBe('PAUSED');
+      expect((await ctr(['task', 'resume', name])).exitCode).toBe(0);
+      expect(await status()).toBe('RUNNING');
+    });
   });
 
   it('gives ctr run -t a pty of the container devpts, through the console socket', async () => {

@@ -63,7 +63,7 @@ sampler() {
   done
 }
 
-# run_case NAME PLACEMENT IZA-ARGS...
+# run_case NAME PLACEMENT IZA-ARGS... (`prog`, default iza, is what runs with --root)
 run_case() {
   name=$1 placement=$2
   shift 2
@@ -77,10 +77,10 @@ run_case() {
   sampler_pid=$!
   started=$(uptime_cs)
   case "$placement" in
-  root) "$iza" --root "$root" "$@" ;;
-  scope) "$in_cgroup" "$leaf" "$iza" --root "$root" "$@" ;;
+  root) ${prog:-$iza} --root "$root" "$@" ;;
+  scope) "$in_cgroup" "$leaf" ${prog:-$iza} --root "$root" "$@" ;;
   # The shell stays in the leaf as iza's parent (no exec): the leaf is not iza's alone.
-  shared) "$in_cgroup" "$leaf" /bin/sh -c '"$@"; exit $?' sh "$iza" --root "$root" "$@" ;;
+  shared) "$in_cgroup" "$leaf" /bin/sh -c '"$@"; exit $?' sh ${prog:-$iza} --root "$root" "$@" ;;
   esac >"$dir/stdout" 2>"$dir/stderr" </dev/null
   echo "$?" >"$dir/exit"
   ended=$(uptime_cs)
@@ -142,6 +142,13 @@ for placement in root scope; do
   run_case "$placement-devices" "$placement" run --rm /usr/bin/busybox sh -c "$devices"
 done
 run_case shared-memory shared run --rm --memory 50m /bin/true
+
+# iza-runtime (beside iza in the checkout): its own default placement below its cgroup, and
+# podman's explicit parent, which is what a runtime in a scope with its callers must use.
+prog="/bin/sh $here/runtime-lifecycle.sh $(dirname "$iza")/iza-runtime"
+run_case runtime-default root
+run_case runtime-parent scope /iza-e2e-parent/rt
+prog=
 
 rmdir "$cg/user.slice" 2>"$results/rmdir.error"
 cgroup_dirs >"$results/cgroups.end"

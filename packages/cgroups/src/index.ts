@@ -7,6 +7,8 @@ export type { Cgroup } from './cgroup.js';
 export type { LinuxResources, CgroupStats } from './resources.js';
 export { requiredControllers } from './resources.js';
 export { removeStaleCgroups } from './stale.js';
+export { updateCgroup } from './update.js';
+export type { UpdateCgroupOptions } from './update.js';
 export { nodeCgroupFs } from './cgroup-fs.js';
 export type { CgroupFs } from './cgroup-fs.js';
 export { sharesToWeight } from './v2/cpu-weight.js';

@@ -47,8 +47,9 @@ export interface CgroupManagerOptions {
   selfPid?: number;
 }
 
-// Used for stats and process tracking when present, without being required by a limit.
-const V1_TRACKING = ['memory', 'cpu', 'cpuacct', 'pids'];
+// Used for stats and process tracking when present, without being required by a limit; the
+// freezer so that an OCI runtime can pause the container (v2 has cgroup.freeze in every leaf).
+const V1_TRACKING = ['memory', 'cpu', 'cpuacct', 'pids', 'freezer'];
 
 function validateNames(name: string, parent: string | undefined, below: string | undefined) {
   if (!CGROUP_NAME.test(name)) {

@@ -7,6 +7,7 @@
         "src/fs_ops.cc",
         "src/spawn.cc",
         "src/child_main.cc",
+        "src/child_join.cc",
         "src/child_mounts.cc",
         "src/child_exec.cc",
         "src/child_hooks.cc",

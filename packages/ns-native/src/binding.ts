@@ -197,6 +197,11 @@ export interface NativeSpawnPlan {
   /** uid_map and gid_map texts written after clone; '' without a user namespace. */
   uidMap: string;
   gidMap: string;
+  /**
+   * Exec mode (createExecProcess): join the namespaces in `joins` and `pidJoin` and run one
+   * more process there, with no root, mount, device or hostname setup; false for a container.
+   */
+  joinOnly: boolean;
   /** Hooks the init runs itself; each reads `{"pid":<pid>` + the tail of its list. */
   hooks: {
     createContainer: NativeHookPlan[];

@@ -40,6 +40,10 @@ export type {
 } from './container-spec.js';
 export { createContainerProcess, ContainerProcess, nodeSpawnHost } from './container-process.js';
 export type { ContainerExit } from './container-process.js';
+export { createExecProcess } from './exec-process.js';
+export type { ExecProcessOptions } from './exec-process.js';
+export { buildExecPlan } from './exec-plan.js';
+export type { ExecProcessSpec } from './exec-plan.js';
 export { ContainerStartError, ContainerSpecError } from './spawn-errors.js';
 export type { SpecErrorCode } from './spawn-errors.js';
 export { buildSpawnPlan, rlimitNumber } from './spawn-plan.js';

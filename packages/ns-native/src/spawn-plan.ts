@@ -145,7 +145,8 @@ function capabilityList(names: readonly string[] | undefined, capLast: number, s
   });
 }
 
-function capabilitySets(caps: CapabilitySets | undefined, capLast: number) {
+/** Capability names per set → numbers; docker's default sets when `caps` is undefined. */
+export function capabilitySets(caps: CapabilitySets | undefined, capLast: number) {
   const c = caps ?? defaultCapabilities();
   return {
     bounding: capabilityList(c.bounding, capLast, 'bounding'),
@@ -156,7 +157,8 @@ function capabilitySets(caps: CapabilitySets | undefined, capLast: number) {
   };
 }
 
-function rlimits(spec: ContainerProcessSpec, host: SpawnHost) {
+/** Checked rlimits: known names, soft ≤ hard, never above this process's hard limit. */
+export function rlimits(spec: Pick<ContainerProcessSpec, 'rlimits'>, host: SpawnHost) {
   return (spec.rlimits ?? []).map((r) => {
     const resource = rlimitNumber(r.type);
     if (resource === undefined) throw invalid(`unknown rlimit ${r.type}`);
@@ -176,14 +178,16 @@ function rlimits(spec: ContainerProcessSpec, host: SpawnHost) {
   });
 }
 
-function checkIdentity(spec: ContainerProcessSpec) {
+/** Throws unless the uid, gid and additional gids are ids the kernel takes. */
+export function checkIdentity(spec: Pick<ContainerProcessSpec, 'user'>) {
   const ids = [spec.user.uid, spec.user.gid, ...(spec.user.additionalGids ?? [])];
   for (const id of ids) {
     if (!Number.isInteger(id) || id < 0 || id > 2 ** 31 - 1) throw invalid(`bad uid or gid ${id}`);
   }
 }
 
-function checkProcess(spec: ContainerProcessSpec) {
+/** Throws unless args, env, cwd and stdio are what execve and the child can take. */
+export function checkCommand(spec: Pick<ContainerProcessSpec, 'args' | 'env' | 'cwd' | 'stdio'>) {
   if (spec.args.length === 0 || spec.args[0] === '') throw invalid('args must name a program');
   spec.args.forEach((a) => checkCString(a, 'an argument'));
   for (const e of spec.env) {
@@ -191,14 +195,19 @@ function checkProcess(spec: ContainerProcessSpec) {
     if (!e.includes('=')) throw invalid(`environment entry without '=': ${e}`);
   }
   inRoot(spec.cwd, 'cwd');
-  checkCString(spec.rootfs, 'rootfs');
-  if (!spec.rootfs.startsWith('/')) throw invalid(`rootfs must be absolute: ${spec.rootfs}`);
   for (const fd of spec.stdio ?? [0, 1, 2]) {
     if (!Number.isInteger(fd) || fd < 0) throw invalid(`bad stdio fd ${fd}`);
   }
 }
 
-function pathEnv(env: readonly string[]): string {
+function checkProcess(spec: ContainerProcessSpec) {
+  checkCommand(spec);
+  checkCString(spec.rootfs, 'rootfs');
+  if (!spec.rootfs.startsWith('/')) throw invalid(`rootfs must be absolute: ${spec.rootfs}`);
+}
+
+/** The PATH the child searches for args[0]: the last PATH= entry of `env`, or the default. */
+export function pathEnv(env: readonly string[]): string {
   const entry = [...env].reverse().find((e) => e.startsWith('PATH='));
   return entry === undefined ? defaultPath : entry.slice('PATH='.length);
 }
@@ -288,6 +297,7 @@ export function buildSpawnPlan(
     seccomp: null,
     seccompFlags: 0,
     hooks: hookPlans(spec.hooks),
+    joinOnly: false,
     ...idMaps(spec, ns.seen.has('user') && ns.joins[0]?.nstype !== host.constants.CLONE_NEWUSER),
   };
 

@@ -47,6 +47,51 @@ describe('parseArgv', () => {
     ],
     [['--version'], { global: { version: true }, command: undefined, flags: {}, args: [] }],
     [['state', '--', '-odd-id'], { global: {}, command: 'state', flags: {}, args: ['-odd-id'] }],
+    // What containerd's shim and conmon pass.
+    [
+      ['exec', '--process', '/p.json', '--detach', '--pid-file', '/pid', 'c1'],
+      {
+        global: {},
+        command: 'exec',
+        flags: { process: '/p.json', detach: true, 'pid-file': '/pid' },
+        args: ['c1'],
+      },
+    ],
+    // After the id, runc stops reading flags: -c and -e belong to the command.
+    [
+      ['exec', '-t', '-e', 'A=1', '--env=B=2', '-u', '1000', 'c1', 'sh', '-c', 'echo -e x'],
+      {
+        global: {},
+        command: 'exec',
+        flags: { tty: true, env: ['A=1', 'B=2'], user: '1000' },
+        args: ['c1', 'sh', '-c', 'echo -e x'],
+      },
+    ],
+    [
+      ['exec', 'c1', '--', 'ls', '-l'],
+      { global: {}, command: 'exec', flags: {}, args: ['c1', 'ls', '-l'] },
+    ],
+    [
+      ['ps', '-f', 'json', 'c1'],
+      { global: {}, command: 'ps', flags: { format: 'json' }, args: ['c1'] },
+    ],
+    [
+      ['ps', 'c1', '-o', 'pid,comm'],
+      { global: {}, command: 'ps', flags: {}, args: ['c1', '-o', 'pid,comm'] },
+    ],
+    [
+      ['update', '--resources=-', 'c1'],
+      { global: {}, command: 'update', flags: { resources: '-' }, args: ['c1'] },
+    ],
+    [
+      ['update', '--cpu-shares', '512', '--memory', '100m', 'c1'],
+      {
+        global: {},
+        command: 'update',
+        flags: { 'cpu-share': '512', memory: '100m' },
+        args: ['c1'],
+      },
+    ],
   ])('parses %j', (argv, expected) => {
     expect(parseArgv(argv)).toEqual(expected);
   });
@@ -56,6 +101,8 @@ describe('parseArgv', () => {
     [['--nope', 'state', 'c1'], 'unknown flag --nope'],
     [['delete', '--all', 'c1'], 'unknown flag --all'],
     [['create', 'c1', '--bundle'], 'flag --bundle needs a value'],
+    [['ps', '-a', 'c1'], 'unknown flag -a'],
+    [['delete', '--format', 'json', 'c1'], 'unknown flag --format'],
   ])('refuses %j', (argv, message) => {
     expect(() => parseArgv(argv)).toThrow(
       expect.objectContaining({ code: OciErrorCode.Usage, message }),

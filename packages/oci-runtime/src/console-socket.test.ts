@@ -28,7 +28,7 @@ describe('checkTerminalRequest (runc checkTerminal)', () => {
     ['run, terminal, no tty', true, undefined, true, false, /--console-socket is not set/],
     ['create, socket, no terminal', false, '/s', false, false, /process.terminal is false/],
     ['run, socket, no terminal', false, '/s', true, true, /process.terminal is false/],
-    ['run, terminal, socket', true, '/s', true, true, /only for create/],
+    ['run, terminal, socket', true, '/s', true, true, /only for a detached process/],
   ])('refuses %s naming the flag', (_what, terminal, consoleSocket, fg, hostTerminal, message) => {
     expect(() =>
       checkTerminalRequest({ terminal, consoleSocket, foreground: fg, hostTerminal }),

@@ -11,7 +11,7 @@ export interface TerminalRequest {
   terminal: boolean;
   /** `--console-socket`, if given. */
   consoleSocket: string | undefined;
-  /** The caller stays in the foreground (`run`); false for `create`, which detaches. */
+  /** The caller stays in the foreground (`run`, `exec`); false for `create`, `exec --detach`. */
   foreground: boolean;
   /** A foreground caller can attach the pty to a terminal of its own (stdin is a tty). */
   hostTerminal: boolean;
@@ -46,8 +46,10 @@ export function checkTerminalRequest(request: TerminalRequest): void {
   if (consoleSocket !== undefined && foreground) {
     throw new IzaError(
       OciErrorCode.Terminal,
-      '--console-socket is only for create: run keeps the terminal in the foreground',
-      { hint: 'use create --console-socket and start, or run without --console-socket' },
+      '--console-socket is only for a detached process: in the foreground the terminal stays here',
+      {
+        hint: 'use create (or exec --detach) with --console-socket, or drop --console-socket',
+      },
     );
   }
 }

@@ -1,6 +1,6 @@
-import { chmodSync, closeSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 
 import { IzaError, wrapError } from '@iza/errors';
 import { constants as nativeConstants, createContainerProcess, mknod } from '@iza/ns-native';
@@ -18,6 +18,7 @@ import { invalidConfig, OciErrorCode, unsupported } from './errors.js';
 import { runHooks } from './hooks.js';
 import { mapOciConfig } from './map-config.js';
 import type { OciSpec } from './oci-config.js';
+import { writePidFile } from './pid-file.js';
 import { readProcStat } from './proc-stat.js';
 import {
   containerPaths,
@@ -90,12 +91,6 @@ function readConfig(bundle: string): OciSpec {
   } catch (err) {
     throw invalidConfig('config.json', `not valid JSON: ${(err as Error).message}`);
   }
-}
-
-function writePidFile(path: string, pid: number): void {
-  const tmp = resolve(dirname(path), `.${process.pid}.pid.tmp`);
-  writeFileSync(tmp, String(pid));
-  renameSync(tmp, path);
 }
 
 /** `create` from a bundle directory: reads `<bundle>/config.json`, then createContainerFromSpec. */
@@ -221,6 +216,8 @@ export async function createContainerFromSpec(
       ownPidNamespace: mapped.ownPidNamespace,
       poststart: mapped.hooks.poststart,
       poststop: mapped.hooks.poststop,
+      ...(spec.process === undefined ? {} : { process: spec.process }),
+      ...(mapped.process.seccomp === undefined ? {} : { seccomp: mapped.process.seccomp }),
     };
 
     saveState(root, state);

@@ -25,6 +25,10 @@ export const OciErrorCode = {
   Terminal: 'ERR_IZA_OCI_TERMINAL',
   /** The pty master could not be sent to the console socket (the cause is the system error). */
   ConsoleSocket: 'ERR_IZA_OCI_CONSOLE_SOCKET',
+  /** exec could not run its process (the cause says why: the program, a namespace, a cgroup). */
+  ExecFailed: 'ERR_IZA_OCI_EXEC_FAILED',
+  /** The container's cgroups could not be frozen, thawed or read (pause, resume, ps). */
+  Cgroup: 'ERR_IZA_OCI_CGROUP',
   /** Command line usage: unknown command or flag, missing argument. */
   Usage: 'ERR_IZA_OCI_USAGE',
 } as const;

@@ -204,6 +204,21 @@ describe('iza-runtime-front', () => {
     expect(existsSync(marker)).toBe(true);
   });
 
+  it('deletes a container whose state has what exec reads (the process, the seccomp filter)', async () => {
+    const { cdir } = writeState('c9', {
+      process: { user: { uid: 0, gid: 0 }, args: ['sleep'], cwd: '/', env: ['A=[1]'] },
+      seccomp: {
+        defaultAction: 'SCMP_ACT_ERRNO',
+        syscalls: [{ names: ['read'], action: 'SCMP_ACT_ALLOW' }],
+      },
+    });
+    const init = children.pop() as ChildProcess;
+    init.kill('SIGKILL');
+    await new Promise((done) => init.on('exit', done));
+    expect(front('delete', 'c9')).toMatchObject({ status: 0, handedOver: undefined });
+    expect(existsSync(cdir)).toBe(false);
+  });
+
   it.each<[string, Record<string, unknown>]>([
     ['poststart hooks', { poststart: [{ path: '/bin/true' }] }],
     ['a state field it does not know', { pausedAt: '2026-12-04T00:00:00Z' }],

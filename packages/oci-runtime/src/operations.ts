@@ -11,6 +11,7 @@ import {
 } from './container-cgroup.js';
 import type { CreatedContainer } from './create.js';
 import { OciErrorCode } from './errors.js';
+import { requestThaw } from './freezer.js';
 import { runHooksWarning } from './hooks.js';
 import { isInitAlive } from './proc-stat.js';
 import { parseSignal } from './signals.js';
@@ -38,7 +39,8 @@ export interface InProcess {
   created?: CreatedContainer;
 }
 
-function must(root: string, id: string): StoredState {
+/** The stored state of container `id`; ERR_IZA_OCI_NOT_FOUND without one. */
+export function must(root: string, id: string): StoredState {
   const state = loadState(root, id);
   if (state === undefined) {
     throw new IzaError(
@@ -102,6 +104,7 @@ export function killContainer(
     signalCgroup(stored.cgroupPaths, signal);
   }
   process.kill(stored.pid, signal);
+  if (signal === 9 && status === 'paused') requestThaw(stored.cgroupPaths);
 }
 
 async function waitGone(stored: StoredState, timeoutMs: number): Promise<void> {
@@ -144,10 +147,14 @@ export async function deleteContainer(
   }
 
   const status = containerStatus(root, stored);
-  if (status === 'running' && ref.force !== true) {
-    throw new IzaError(OciErrorCode.BadState, `cannot delete container ${ref.id}: it is running`, {
-      hint: 'stop it first, or use --force',
-    });
+  if ((status === 'running' || status === 'paused') && ref.force !== true) {
+    throw new IzaError(
+      OciErrorCode.BadState,
+      `cannot delete container ${ref.id}: it is ${status}`,
+      {
+        hint: 'stop it first, or use --force',
+      },
+    );
   }
 
   const timeoutMs = ref.timeoutMs ?? 10_000;
@@ -160,6 +167,9 @@ export async function deleteContainer(
   }
   // Without a pid namespace, processes of a stopped container may remain (runc kills them too).
   signalCgroup(stored.cgroupPaths, 9);
+  // Frozen tasks die only once thawed: those of a paused container, or of a stopped one whose
+  // other processes (no pid namespace) were left paused.
+  requestThaw(stored.cgroupPaths);
   // The init is this process's child: reaped here, or it would stay a zombie.
   if (created !== undefined) await created.process.wait();
   await waitGone(stored, timeoutMs);

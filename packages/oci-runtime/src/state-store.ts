@@ -3,8 +3,10 @@ import { join } from 'node:path';
 
 import { IzaError } from '@iza/errors';
 
+import type { SeccompSpec } from '@iza/ns-native';
+
 import { OciErrorCode } from './errors.js';
-import type { OciHook } from './oci-config.js';
+import type { OciHook, OciProcess } from './oci-config.js';
 
 /** runc's default --root. */
 export const DEFAULT_ROOT = '/run/iza-runtime';
@@ -31,6 +33,13 @@ export interface StoredState {
   /** Hooks that run after create, frozen at create (config edits later have no effect). */
   poststart: OciHook[];
   poststop: OciHook[];
+  /**
+   * config.json's `process` as create read it: `exec` without --process starts from it, and
+   * takes from it what a process.json leaves out (runc). Absent in states of older versions.
+   */
+  process?: OciProcess;
+  /** `linux.seccomp`, which applies to exec'd processes as to the init (runc). */
+  seccomp?: SeccompSpec;
 }
 
 // runc's id rule (libcontainer/factory_linux.go validateID): one path element, no dot names.

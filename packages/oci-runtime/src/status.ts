@@ -1,17 +1,23 @@
 import { existsSync } from 'node:fs';
 
+import { isFrozen } from './freezer.js';
 import { isInitAlive } from './proc-stat.js';
 import { containerPaths, type StoredState } from './state-store.js';
 
-/** The OCI statuses (runtime-spec runtime.md "State"); `creating` is never observable here. */
-export type ContainerStatus = 'created' | 'running' | 'stopped';
+/**
+ * The OCI statuses (runtime-spec runtime.md "State") and runc's `paused`; `creating` is never
+ * observable here.
+ */
+export type ContainerStatus = 'created' | 'running' | 'stopped' | 'paused';
 
 /**
- * runc's rule: no live init means stopped; a live init with the exec fifo still there is
- * created (start removes it); otherwise running. A zombie init counts as exited.
+ * runc's rule: no live init means stopped; a frozen cgroup means paused; a live init with the
+ * exec fifo still there is created (start removes it); otherwise running. A zombie init counts
+ * as exited.
  */
 export function containerStatus(root: string, state: StoredState): ContainerStatus {
   if (!isInitAlive(state.pid, state.initStartTime)) return 'stopped';
+  if (isFrozen(state.cgroupPaths)) return 'paused';
   return existsSync(containerPaths(root, state.id).fifo) ? 'created' : 'running';
 }
 

@@ -7,12 +7,15 @@ runs=${1:-20}
 here=$(dirname "$(readlink -f "$0")")
 rt="$here/../../../iza-runtime"
 tmp=$(mktemp -d /tmp/iza-bench-oci.XXXXXX)
-trap 'podman --root "$tmp/root" --runroot "$tmp/run" system reset --force >/dev/null 2>&1; rm -rf "$tmp"' EXIT
+trap 'podman --root "$tmp/root" --runroot "$tmp/run" --tmpdir "$tmp/tmp" system reset --force >/dev/null 2>&1; rm -rf "$tmp"' EXIT
 
 # podman's default ulimits exceed hosts without CAP_SYS_RESOURCE; same for both runtimes.
 printf '[containers]\ndefault_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]\n' >"$tmp/c.conf"
 export CONTAINERS_CONF="$tmp/c.conf"
-p="podman --root $tmp/root --runroot $tmp/run --cgroup-manager cgroupfs --events-backend file"
+# Its own tmpdir too: the default /run/libpod holds the "alive" file and exit files every
+# podman on the machine shares, and another root's `system reset` removes it (podman then
+# believes the machine rebooted and forgets which containers run).
+p="podman --root $tmp/root --runroot $tmp/run --tmpdir $tmp/tmp --cgroup-manager cgroupfs --events-backend file"
 
 mkdir -p "$tmp/fs/bin"
 cp /bin/busybox "$tmp/fs/bin/" && ln -s busybox "$tmp/fs/bin/true"

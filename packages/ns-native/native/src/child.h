@@ -189,11 +189,19 @@ struct ChildPlan {
   HookList create_container;  // before pivot_root, in the container's namespaces
   HookList start_container;   // after start, before the program's execve
 
+  // Exec mode (runc exec): join an existing container's namespaces and run one more process
+  // there; no root, mount, device or hostname setup. See child_join.cc.
+  bool join_only = false;
+
   int report_fd = -1;  // child's end of the report socketpair
 };
 
 // Runs in the cloned child; never returns.
 [[noreturn]] void ChildMain(const ChildPlan &plan);
+// The exec mode's counterpart of ChildMain (plan.join_only); never returns.
+[[noreturn]] void JoinMain(const ChildPlan &plan);
+// After start: identity, capabilities, seccomp, cwd, then execve (child_exec.cc).
+void ChildExec(const ChildPlan &plan);
 
 // Child-side helpers shared by the child's translation units (child_*.cc).
 namespace child {
@@ -221,6 +229,18 @@ void CheckExecutable(const ChildPlan &plan);
 int HostPid(const ChildPlan &plan, char *buf, size_t size);
 void RunHooks(const ChildPlan &plan, const HookList &list, Stage stage, const char *pid,
               size_t pid_len);
+// Steps of ChildMain that JoinMain shares (child_main.cc).
+void ResetSignals(const ChildPlan &plan);
+void JoinNamespaces(const ChildPlan &plan);
+void SetupStdio(const ChildPlan &plan);
+void CloseInherited(const ChildPlan &plan);
+void SetupProcessEnv(const ChildPlan &plan);
+// Blocks until the parent's byte on the report socket (fifo_fd < 0) or until start opens the
+// exec fifo; a parent that went away without a byte ends the child.
+void WaitForStart(const ChildPlan &plan, int fifo_fd);
+// Opens a pty from /dev/ptmx as the process sees it and makes its peer the controlling
+// terminal and fds 0-2; returns the master. The peer's fd goes in *slave, still open.
+int OpenTerminal(const ChildPlan &plan, int *slave);
 
 }  // namespace child
 

@@ -18,8 +18,6 @@
 
 namespace iza {
 
-void ChildExec(const ChildPlan &plan);
-
 namespace child {
 
 void Report(const ChildPlan &plan, ReportKind kind, Stage stage, int err, int index, int send_fd,
@@ -252,9 +250,7 @@ static void pivot(const ChildPlan &plan, int rootfd) {
     Fail(plan, kStageReadonlyRoot, errno);
 }
 
-// Allocates the pty from the container's own devpts (so `tty` names /dev/pts/0 inside), makes it
-// the controlling terminal and stdio, binds it to /dev/console; returns the master.
-static int setup_terminal(const ChildPlan &plan) {
+int child::OpenTerminal(const ChildPlan &plan, int *slave_out) {
   int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
   if (master < 0)
     Fail(plan, kStageTerminal, errno);
@@ -271,6 +267,15 @@ static int setup_terminal(const ChildPlan &plan) {
     if (dup2(slave, i) < 0)
       Fail(plan, kStageTerminal, errno);
   }
+  *slave_out = slave;
+  return master;
+}
+
+// Allocates the pty from the container's own devpts (so `tty` names /dev/pts/0 inside), makes it
+// the controlling terminal and stdio, binds it to /dev/console; returns the master.
+static int setup_terminal(const ChildPlan &plan) {
+  int slave = -1;
+  int master = child::OpenTerminal(plan, &slave);
 
   int console = open("/dev/console", O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (console >= 0) {
@@ -394,5 +399,34 @@ void ChildMain(const ChildPlan &plan) {
   ChildExec(plan);
   _exit(127);
 }
+
+// The steps JoinMain (child_join.cc) shares with ChildMain.
+namespace child {
+
+void ResetSignals(const ChildPlan &plan) {
+  reset_signals(plan);
+}
+
+void JoinNamespaces(const ChildPlan &plan) {
+  join_namespaces(plan);
+}
+
+void SetupStdio(const ChildPlan &plan) {
+  setup_stdio(plan);
+}
+
+void CloseInherited(const ChildPlan &plan) {
+  close_inherited(plan);
+}
+
+void SetupProcessEnv(const ChildPlan &plan) {
+  setup_process_env(plan);
+}
+
+void WaitForStart(const ChildPlan &plan, int fifo_fd) {
+  wait_for_start(plan, fifo_fd);
+}
+
+}  // namespace child
 
 }  // namespace iza

@@ -290,6 +290,8 @@ static long clone_child(ChildPlan &plan, unsigned long flags) {
   pthread_sigmask(SIG_SETMASK, &all, &old);
 
   long pid = syscall(SYS_clone, flags | SIGCHLD, nullptr, nullptr, nullptr, nullptr);
+  if (pid == 0 && plan.join_only)
+    JoinMain(plan);
   if (pid == 0)
     ChildMain(plan);
 
@@ -323,6 +325,7 @@ static Napi::Value JsSpawnContainer(const Napi::CallbackInfo &info) {
   read_exec(o, plan);
   read_hooks(o, plan);
   plan.unshare_flags = static_cast<int>(num(o, "unshareFlags"));
+  plan.join_only = flag(o, "joinOnly");
   if (!open_joins(env, o, plan))
     return Napi::Value();
 

@@ -35,10 +35,12 @@ bool ReadFile(const std::string &path, std::string &out) {
 
 // Every key StoredState has. A key outside this list was added to the state after this reader
 // was written, and may change what start or delete must do: the TypeScript runtime handles it.
+// `process` and `seccomp` are what exec starts from; start and delete do not read them.
 const std::set<std::string> kKnownKeys = {
     "ociVersion",      "id",        "pid",      "initStartTime",   "bundle",
     "rootfs",          "created",   "owner",    "annotations",     "cgroupPaths",
-    "ownPidNamespace", "poststart", "poststop", "cgroupAncestors",
+    "ownPidNamespace", "poststart", "poststop", "cgroupAncestors", "process",
+    "seccomp",
 };
 
 bool StringList(const Json *value, std::vector<std::string> &out) {

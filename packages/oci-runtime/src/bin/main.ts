@@ -6,6 +6,12 @@ import { parseArgv } from '../cli/argv.js';
 import { helpText, runCommand, versionText } from '../cli/commands.js';
 import { createRuntimeLog, type RuntimeLog } from '../cli/log.js';
 
+// A command may fix its own failure status, as runc's exec does with 255; else 1.
+function exitCodeOf(err: unknown): number {
+  const code = (err as { details?: { exitCode?: unknown } }).details?.exitCode;
+  return typeof code === 'number' ? code : 1;
+}
+
 function hintOf(err: unknown): string | undefined {
   for (let e: unknown = err, n = 0; e instanceof Error && n < 16; e = e.cause, n++) {
     const hint = (e as { hint?: unknown }).hint;
@@ -43,6 +49,6 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     const hint = hintOf(err);
     log.error(formatErrorChain(err) + (hint === undefined ? '' : ` (hint: ${hint})`));
-    return 1;
+    return exitCodeOf(err);
   }
 }

@@ -9,10 +9,15 @@ import { createContainer } from '../create.js';
 import { OciErrorCode, unsupported } from '../errors.js';
 import { defaultSpec, features, OCI_VERSION } from '../features.js';
 import { containerState, deleteContainer, killContainer, startContainer } from '../operations.js';
+import { pauseContainer, resumeContainer } from '../pause.js';
+import { containerPids, containerPsTable } from '../ps.js';
 import { runContainer } from '../run.js';
 import { DEFAULT_ROOT } from '../state-store.js';
+import { updateContainer } from '../update.js';
 import type { ParsedArgv } from './argv.js';
+import { execCommand } from './exec-command.js';
 import type { RuntimeLog } from './log.js';
+import { resourcesFromArgv } from './update-command.js';
 
 /** The package version printed by --version. */
 export const RUNTIME_VERSION = '0.1.0';
@@ -34,12 +39,12 @@ function oneId(p: ParsedArgv, extra = 0): string {
 
 function createOptions(p: ParsedArgv, root: string) {
   const f = p.flags;
+  const str = (name: string) => (typeof f[name] === 'string' ? (f[name] as string) : undefined);
   const preserve = Number(f['preserve-fds'] ?? 0);
   // LIMITATION: extra fds cannot be passed to the init yet.
   if (!(preserve === 0))
     throw unsupported('--preserve-fds', 'passing extra fds is not supported yet');
   if (f['pidfd-socket'] !== undefined) throw unsupported('--pidfd-socket');
-  const str = (name: string) => (typeof f[name] === 'string' ? (f[name] as string) : undefined);
   const pidFile = str('pid-file');
   const consoleSocket = str('console-socket');
   return {
@@ -91,6 +96,26 @@ export async function runCommand(p: ParsedArgv, log: RuntimeLog): Promise<number
     case 'delete':
       await deleteContainer({ root, id: oneId(p), force: p.flags['force'] === true, onWarning });
       return 0;
+    case 'exec':
+      return execCommand(p, root);
+    case 'ps': {
+      const [id, ...psArgs] = p.args;
+      if (id === undefined) throw new IzaError(OciErrorCode.Usage, 'ps: expects a container id');
+      const format = p.flags['format'] ?? 'table';
+      if (format === 'json') out(JSON.stringify(containerPids({ root, id })));
+      else if (format === 'table') writeSync(1, containerPsTable({ root, id, psArgs }));
+      else throw new IzaError(OciErrorCode.Usage, `ps: --format must be table or json`);
+      return 0;
+    }
+    case 'pause':
+      await pauseContainer({ root, id: oneId(p) });
+      return 0;
+    case 'resume':
+      await resumeContainer({ root, id: oneId(p) });
+      return 0;
+    case 'update':
+      await updateContainer({ root, id: oneId(p), resources: resourcesFromArgv(p) });
+      return 0;
     case 'features':
       out(JSON.stringify(features(), null, 2));
       return 0;
@@ -127,6 +152,19 @@ commands:
   delete [--force] ID delete a stopped (or created; --force: running) container
   run --bundle B ID   create, start, wait and delete; exits with the container's status
                       (a process.terminal container is attached to this terminal)
+  exec [--process FILE] [-d] [--pid-file P] [--console-socket S] [-t] [--cwd D] [-e K=V]...
+       [-u UID[:GID]] [-g GID]... [-c CAP]... [--no-new-privs] ID [COMMAND [ARG...]]
+                      run one more process in a created or running container (its
+                      namespaces, cgroups and seccomp filter); exits with its status, or
+                      with -d once it runs; 255 when it cannot be started
+  ps [--format table|json] ID [PS-OPTIONS...]
+                      list the container's processes (json: host pids; table: ps -ef lines)
+  pause ID            freeze every process of the container; state says paused
+  resume ID           thaw a paused container
+  update [--resources FILE|-] [--memory N] [--memory-swap N] [--memory-reservation N]
+         [--cpu-share N] [--cpu-quota N] [--cpu-period N] [--cpuset-cpus S]
+         [--cpuset-mems S] [--pids-limit N] ID
+                      change the container's cgroup limits (FILE: OCI LinuxResources JSON)
   spec [--bundle B]   write a starting config.json
   features            print the features JSON
 
@@ -135,7 +173,9 @@ global options:
   --log FILE          also append messages to FILE
   --log-format F      text (default) or json
   --debug             log debug messages
-example:
+examples:
   iza-runtime --root /tmp/state create --bundle ./bundle --pid-file ./pid c1 && iza-runtime start c1
+  iza-runtime --root /tmp/state exec c1 sh -c 'ps; hostname'
+  echo '{"memory":{"limit":104857600}}' | iza-runtime --root /tmp/state update --resources - c1
 `;
 }
