@@ -106,6 +106,7 @@ export function buildExecPlan(
     joins,
     pidJoin,
     unshareCgroup: false,
+    runtimeHooks: false,
     mounts: [],
     devices: [],
     symlinks: [],

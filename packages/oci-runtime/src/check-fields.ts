@@ -43,3 +43,21 @@ export function checkSpecFields(config: unknown): string[] {
   walk(config, CONFIG_FIELDS, '', unknown);
   return unknown;
 }
+
+/**
+ * Refuses every key of `object` that is neither in `known` nor empty, naming it as
+ * `<prefix>.<key>`: for the inputs of `exec` (a process.json) and `update` (LinuxResources),
+ * where a field iza would drop must not pass for applied, as runc's exec and update refuse
+ * them too.
+ */
+export function refuseUnknown(
+  object: Record<string, unknown> | undefined,
+  known: readonly string[],
+  prefix: string,
+): void {
+  if (object === undefined) return;
+  for (const [key, value] of Object.entries(object)) {
+    if (known.includes(key) || isEmptyValue(value)) continue;
+    throw unsupported(prefix === '' ? key : `${prefix}.${key}`);
+  }
+}

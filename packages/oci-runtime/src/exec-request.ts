@@ -6,7 +6,7 @@ import type { ExecProcessSpec } from '@iza/ns-native';
 
 import { invalidConfig, OciErrorCode } from './errors.js';
 import type { OciProcess } from './oci-config.js';
-import { refuseUnknown } from './refuse-fields.js';
+import { refuseUnknown } from './check-fields.js';
 import type { StoredState } from './state-store.js';
 
 /** runc exec's flags that shape the process when no process.json is given. */

@@ -5,7 +5,7 @@ import { IzaError, wrapError } from '@iza/errors';
 import { invalidConfig, OciErrorCode } from './errors.js';
 import type { OciResources } from './oci-config.js';
 import { must, type ContainerRef } from './operations.js';
-import { refuseUnknown } from './refuse-fields.js';
+import { refuseUnknown } from './check-fields.js';
 import { DEFAULT_ROOT } from './state-store.js';
 import { containerStatus } from './status.js';
 
