@@ -73,6 +73,27 @@ describe.each(['overlay', 'plain'] as const)('extractLayer writing behind (%s)',
     expect([a.mode & 0o7777, a.mtimeMs]).toEqual([0o640, 1.5e12]);
   });
 
+  rootIt('keeps setuid, owner and capability of a file written behind', async () => {
+    const cap = Buffer.from('0100000200200000000000000000000000000000', 'hex');
+    await extractHeld(
+      [
+        {
+          name: 'ping',
+          body: big('elf'),
+          mode: 0o4755,
+          uid: 1000,
+          gid: 1001,
+          mtime: 1_200_000_000,
+          pax: { 'SCHILY.xattr.security.capability': cap },
+        },
+      ],
+      format,
+    );
+    const s = statSync(p('ping'));
+    expect([s.mode & 0o7777, s.uid, s.gid, s.mtimeMs]).toEqual([0o4755, 1000, 1001, 1.2e12]);
+    expect(lgetxattr(p('ping'), 'security.capability')).toEqual(cap);
+  });
+
   rootIt('applies the second entry of a path written twice, and none of the first', async () => {
     await extractHeld(
       [
