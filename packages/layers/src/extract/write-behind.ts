@@ -16,7 +16,7 @@ export const WRITE_BEHIND_MIN = 32 * 1024;
 export const MAX_PENDING_FILES = 64;
 
 /** Content bytes handed to the pool and not yet written, per layer. */
-export const WRITE_BEHIND_BYTES = 4 * 1024 * 1024;
+export const WRITE_BEHIND_BYTES = 2 * 1024 * 1024;
 
 /**
  * Creates the regular file `abs` now (with `flags`, so in entry order like every other entry)

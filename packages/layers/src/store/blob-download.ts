@@ -21,7 +21,7 @@ import type { EnsureLayerOptions } from './ensure-layer.js';
 import type { StorePaths } from './store-paths.js';
 
 /** Compressed bytes handed to the thread pool for the partial file and not yet written. */
-const BLOB_WRITE_BYTES = 2 * 1024 * 1024;
+const BLOB_WRITE_BYTES = 1024 * 1024;
 
 /**
  * Network reads are joined into chunks this large before they are hashed and inflated: 256 KiB
