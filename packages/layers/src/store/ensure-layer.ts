@@ -125,7 +125,7 @@ async function unpack(
     const diffHash = createHash('sha256');
     let result = { entries: 0, size: 0 };
 
-    // LIMITATION: peak RSS of a multi-GB layer is 120-145 MB (README, Performance), above 100 MB.
+    // LIMITATION: peak RSS of a large layer is 135-142 MB (README, Known limitations), above 100 MB.
     await pipeline(
       Readable.from(source, { objectMode: false, highWaterMark: 1 << 18 }),
       decompressStream(opts.descriptor.mediaType),
