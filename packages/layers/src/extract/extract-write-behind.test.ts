@@ -236,7 +236,8 @@ describe('extractLayer writing behind (plain format over lower layers)', () => {
 describe('extractLayer writing behind on a full disk', () => {
   let mnt: string | undefined;
   afterEach(() => {
-    if (mnt !== undefined) execFileSync('umount', [mnt]);
+    // Lazily: a failing run may still hold files open there, and no mount may outlive the test.
+    if (mnt !== undefined) execFileSync('umount', ['-l', mnt]);
     mnt = undefined;
   });
 
