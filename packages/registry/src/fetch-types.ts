@@ -1,3 +1,5 @@
+import { nodeHttpFetch } from './node-http-fetch.js';
+
 /** What iza passes to a {@link RegistryFetch}: a subset of WHATWG `RequestInit`. */
 export interface RegistryFetchInit {
   method: string;
@@ -30,22 +32,14 @@ export type RegistryFetch = (
 
 /**
  * minipass-fetch, imported on first use so that importing this package stays cheap; blob
- * downloads go through Node's own fetch instead. minipass-fetch writes every response chunk
- * into the body stream without waiting for the reader (its `res.on('data', c => body.write(c))`
- * ignores backpressure), so a blob arriving faster than iza can unpack it piled up in memory:
- * peak RSS grew with the layer size (276 MB for a 95 MB layer). Node's fetch reads the socket
- * as its body stream is consumed.
+ * downloads go through node:http instead ({@link nodeHttpFetch}). minipass-fetch writes every
+ * response chunk into the body stream without waiting for the reader (its
+ * `res.on('data', c => body.write(c))` ignores backpressure), so a blob arriving faster than iza
+ * can unpack it piled up in memory: peak RSS grew with the layer size (276 MB for a 95 MB
+ * layer). node:http reads the socket as the body is consumed.
  */
 export const defaultFetch: RegistryFetch = async (url, init) => {
-  if (init.streaming) {
-    const { method, headers, redirect, signal } = init;
-    return globalThis.fetch(url, {
-      method,
-      headers,
-      redirect,
-      signal,
-    }) as Promise<RegistryFetchResponse>;
-  }
+  if (init.streaming) return nodeHttpFetch(url, init);
   const { default: fetch } = await import('minipass-fetch');
   const res = await fetch(url, { ...init, compress: false });
   // Aborting a request emits 'error' on the body; without a listener Minipass would throw.

@@ -180,7 +180,10 @@ async function sendOnce(req: HttpRequest, ctx: HttpContext): Promise<Exchange> {
         }, ctx.timeoutMs);
         for await (const chunk of res.body) {
           timer.refresh();
-          yield Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk);
+          // A view, not a copy: a blob is hundreds of MB.
+          yield Buffer.isBuffer(chunk)
+            ? chunk
+            : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
         }
         done();
       } catch (err) {

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { bigImage, busyboxImage, debianImage, pushImage } from '../lib/images.mjs';
 import { run, timed } from '../lib/proc.mjs';
+import { freshDirs, settle } from '../lib/fresh-dirs.mjs';
 import { startRegistry } from '../lib/registry.mjs';
 import { fmt, machineLine, ratio, summarize, table } from '../lib/stats.mjs';
 import {
@@ -24,6 +25,7 @@ const { values: opt } = parseArgs({
     images: { type: 'string', default: 'big,debian,busybox' },
     tools: { type: 'string', default: 'iza,podman,skopeo' },
     json: { type: 'string' },
+    'back-to-back': { type: 'boolean', default: false },
   },
 });
 const RUNS = Number(opt.runs);
@@ -33,8 +35,22 @@ const read = (p) => readFileSync(p, 'utf8');
 
 const IMAGES = { big: bigImage, debian: debianImage, busybox: busyboxImage };
 
-/** One cold pull by `tool` into fresh storage under `dir`; storage removed after timing. */
+/**
+ * One cold pull by `tool` into fresh storage under `dir`; storage removed after timing, then
+ * (unless --back-to-back) the disk settled so the next pull starts from a quiet machine.
+ */
 async function coldPull(tool, ref, tag, dir) {
+  try {
+    return await coldPullIn(tool, ref, tag, dir);
+  } finally {
+    if (!opt['back-to-back']) {
+      rmSync(dir, { recursive: true, force: true });
+      settle();
+    }
+  }
+}
+
+async function coldPullIn(tool, ref, tag, dir) {
   if (tool === 'iza') {
     const root = join(dir, 'iza');
     try {
@@ -111,6 +127,15 @@ async function main() {
     ws.onCleanup(() => registry.stop());
     log(`registry ${registry.host} (pid ${registry.pid}), work dir ${ws.dir}`);
 
+    // Without --back-to-back each pull gets a new directory in a block group of its own
+    // (lib/fresh-dirs.mjs); with it, every pull of a tool reuses the same path, as before.
+    const places = freshDirs(ws.dir);
+    const placeFor = (tool) => (opt['back-to-back'] ? ws.dir : places.next(tool));
+    results.placement = opt['back-to-back']
+      ? 'back to back: each pull reuses the directory the previous pull of that tool emptied'
+      : `each pull in a new directory${places.spread ? ' of a +T (Orlov top) directory' : ''}, sync after each clean-up`;
+    log(`placement: ${results.placement}`);
+
     const tools = opt.tools.split(',');
     for (const name of opt.images.split(',')) {
       const image = await IMAGES[name](log);
@@ -122,7 +147,7 @@ async function main() {
         // Tools take turns within each round so that load drifting over the run hits all alike.
         for (const tool of tools) {
           const before = registry.logSize();
-          const s = await coldPull(tool, ref, image.tag, ws.dir);
+          const s = await coldPull(tool, ref, image.tag, placeFor(tool));
           samples[tool].push({ ...s, blobGets: registry.blobGets(before) });
           log(`${name} ${tool} #${i + 1}: ${fmt(s.seconds)} s, ${fmt(s.maxRssMB, 0)} MB`);
         }
@@ -169,6 +194,7 @@ function report(results) {
     table([...head, 'peak RSS MB', 'tree RSS MB', 'blob GETs'], rows),
     '',
     'peak RSS: largest single process (getrusage); tree RSS: sampled sum over the process tree.',
+    `Placement: ${results.placement}.`,
   ];
   if (results.repulls.length > 0) {
     out.push('', '## iza re-pull of a present image', '');

@@ -45,7 +45,10 @@ class MagicCheckedDecompress extends Transform {
     private readonly mediaType: string,
     private readonly zstdCommand: string | false,
   ) {
-    super();
+    // Up to 1 MiB of output waits here so zlib, on the thread pool, inflates ahead while the
+    // main thread unpacks; at the default 16 KiB the two took turns (a quiet machine's Debian
+    // pull: 1.7-2.1 s against 1.35-1.55 s with 1 MiB; 4 MiB gained nothing more).
+    super({ readableHighWaterMark: 1 << 20 });
     this.kind = layerCompression(mediaType);
   }
 

@@ -1,4 +1,6 @@
+import type { WriteBudget } from '../io/write-budget.js';
 import type { TarHeader } from '../tar/tar-header.js';
+import type { PendingFiles } from './pending-files.js';
 import type { RootResolver } from './root-resolver.js';
 
 /** A non-fatal event during extraction; the layer is still applied. */
@@ -31,6 +33,10 @@ export interface ExtractContext {
   whitedOut?: Set<string>;
   /** Directory attributes applied last, so writing children does not disturb mtimes. */
   dirAttrs: Map<string, TarHeader>;
+  /** Regular files still being written on the thread pool (see pending-files.ts). */
+  files: PendingFiles;
+  /** Bounds the content those files hold in memory. */
+  budget: WriteBudget;
   /** Bytes of regular-file content written. */
   bytes: number;
   entries: number;

@@ -5,12 +5,15 @@ import { IzaError, isIzaError } from '@iza/errors';
 import { isSystemError } from '@iza/ns-native';
 
 import { LayersErrorCode, badTar, noSpace, printable, unsafeEntry } from '../errors.js';
+import { WriteBudget } from '../io/write-budget.js';
 import { readTarEntries } from '../tar/tar-reader.js';
 import { applyAttributes, applyDirFinal } from './attributes.js';
 import { entryComponents } from './entry-path.js';
 import type { ExtractContext, ExtractWarning } from './extract-context.js';
+import { PendingFileError, PendingFiles } from './pending-files.js';
 import { RootResolver } from './root-resolver.js';
 import { WHITEOUT_PREFIX, applyWhiteout } from './whiteouts.js';
+import { MAX_PENDING_FILES, WRITE_BEHIND_BYTES } from './write-behind.js';
 import { writeEntry } from './write-entry.js';
 
 /** Options for {@link extractLayer}. */
@@ -66,6 +69,8 @@ export async function extractLayer(
     resolver: new RootResolver(root, (rel) => ctx.written.set(rel, true)),
     written: new Map(),
     dirAttrs: new Map(),
+    files: new PendingFiles(MAX_PENDING_FILES),
+    budget: new WriteBudget(WRITE_BEHIND_BYTES),
     bytes: 0,
     entries: 0,
   };
@@ -79,8 +84,12 @@ export async function extractLayer(
     }
 
     current = '';
+    await ctx.files.settleAll();
     finishDirectories(ctx);
   } catch (err) {
+    // Nothing may still write into destDir once this returns: the caller removes it.
+    await ctx.files.abandon();
+    if (err instanceof PendingFileError) throw classify(err.cause, err.entry);
     throw classify(err, current);
   }
 
@@ -104,6 +113,8 @@ async function applyEntry(
   }
 
   if (base.startsWith(WHITEOUT_PREFIX)) {
+    // A whiteout may remove a directory holding files still written behind.
+    await ctx.files.settleAll();
     applyWhiteout(ctx, parts, base, header);
     return;
   }

@@ -21,6 +21,7 @@ import { applyAttributes } from './attributes.js';
 import { entryComponents } from './entry-path.js';
 import type { ExtractContext } from './extract-context.js';
 import { hideLowerChildren } from './whiteouts.js';
+import { WRITE_BEHIND_MIN, writeFileBehind } from './write-behind.js';
 
 // libuv adds O_CLOEXEC to every open.
 const CREATE_FLAGS = fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL | fsc.O_NOFOLLOW;
@@ -39,6 +40,8 @@ export async function writeEntry(
 ): Promise<void> {
   const rel = parentRel === '' ? base : `${parentRel}/${base}`;
   const abs = ctx.resolver.abs(rel);
+  // A file of this layer at the same path may still be written behind: finish it first.
+  await ctx.files.settle(rel);
 
   if (header.type === 'char' || header.type === 'block') {
     if (!ctx.opts.canMknod) {
@@ -61,12 +64,19 @@ export async function writeEntry(
       markWritten(ctx, rel, header);
       return;
     }
+    // Files below a directory may still be written behind; none may outlive its removal.
+    if (existing.isDirectory()) await ctx.files.settleAll();
     removePath(ctx, rel, existing.isDirectory());
   }
 
   switch (header.type) {
     case 'file':
-      await writeFile(ctx, abs, header, body);
+      // A sparse entry's size is its real size, most of it holes: written here, at its offsets.
+      if (header.size >= WRITE_BEHIND_MIN && header.sparse === undefined) {
+        await writeFileBehind(ctx, rel, abs, header, body, CREATE_FLAGS);
+      } else {
+        await writeFile(ctx, abs, header, body);
+      }
       break;
     case 'dir':
       mkdirSync(abs, 0o700);

@@ -24,10 +24,14 @@ afterEach(async () => {
 const big = buildLayer([{ name: 'big', body: Buffer.alloc(2_000_000, 1) }]);
 const small = buildLayer([{ name: 'hello', body: 'world' }]);
 
-/** A child that starts pulling `big`, sends half the blob, then hangs until it is killed. */
+/**
+ * A child that starts pulling `big`, sends half the blob, waits until the store has that half in
+ * its partial file (written on the thread pool), then hangs until it is killed.
+ */
 function startChild(blobFile: string): Promise<{ pid: number; exited: Promise<void> }> {
+  const partial = join(root, 'tmp', `blob~${big.descriptor.digest.slice(7)}.partial`);
   const script = `
-    import { readFileSync } from 'node:fs';
+    import { readFileSync, statSync } from 'node:fs';
     const { openImageStore } = await import(${JSON.stringify(pathToFileURL(dist).href)});
     const store = await openImageStore({ root: ${JSON.stringify(root)} });
     const blob = readFileSync(${JSON.stringify(blobFile)});
@@ -35,7 +39,14 @@ function startChild(blobFile: string): Promise<{ pid: number; exited: Promise<vo
       descriptor: ${JSON.stringify(big.descriptor)},
       diffId: ${JSON.stringify(big.diffId)},
       openBlob: async () => (async function* () {
-        yield blob.subarray(0, blob.length >> 1);
+        const half = blob.length >> 1;
+        yield blob.subarray(0, half);
+        const partial = ${JSON.stringify(partial)};
+        // Bounded, so a store that never writes it fails the offset check instead of hanging.
+        for (let i = 0; i < 400; i++) {
+          if ((statSync(partial, { throwIfNoEntry: false })?.size ?? 0) >= half) break;
+          await new Promise((r) => setTimeout(r, 5));
+        }
         process.stdout.write('HALF\\n');
         await new Promise(() => {});
       })(),
