@@ -70,6 +70,37 @@ describe('iza', () => {
     const result = await iza(['run', '--rm', '/bin/sh', '-c', 'echo ok'], { root, env });
     expect(result).toMatchObject({ exitCode: 0, stdout: 'ok' });
   });
+
+  // Node 20 looks for its own --env-file anywhere in argv, after the script name too: iza's
+  // --env-file (and a container command's) was read by the node running iza, as root.
+  it('reads --env-file for the container, never for the node running iza', async () => {
+    const marker = join(root, 'node-loaded-it');
+    const script = join(root, 'hook.cjs');
+    await writeFile(script, `require('fs').writeFileSync(${JSON.stringify(marker)}, 'x');\n`);
+    const envFile = join(root, 'app.env');
+    await writeFile(envFile, `NODE_OPTIONS=--require ${script}\nAPP=1\n`);
+
+    const result = await iza(['run', '--env-file', envFile, '/usr/bin/env'], { root });
+
+    expect(result).toMatchObject({ exitCode: 0 });
+    expect(result.stdout.split('\n')).toEqual(
+      expect.arrayContaining([`NODE_OPTIONS=--require ${script}`, 'APP=1']),
+    );
+    expect(readMaybe(marker)).toBeUndefined();
+  });
+
+  it.each([
+    ['from its snapshot', {}],
+    // A NODE_OPTIONS the env file would have set is not overridden: node wins there anyway.
+    ['from its bundle', { NODE_OPTIONS: '--no-warnings' }],
+  ])('reports a missing --env-file as its own one-line error (125) %s', async (_, env) => {
+    const missing = join(root, 'missing.env');
+    const result = await iza(['run', '--env-file', missing, '/bin/true'], { root, env });
+    const report = failureReport(result);
+
+    expect(report).toMatchObject({ exitCode: 125, stackFrames: [] });
+    expect(report.errors).toEqual([`Error: cannot read env file ${missing}: no such file`]);
+  });
 });
 
 describe('iza info --format json', () => {

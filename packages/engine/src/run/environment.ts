@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+
 import { IzaError } from '@iza/errors';
 
 /** docker's default PATH for containers whose image sets none. */
@@ -43,6 +45,25 @@ export function parseEnvFile(text: string): string[] {
     .map((l) => l.replace(/^\s+/, ''))
     .filter((l) => l !== '' && !l.startsWith('#'));
 }
+
+/** The lines of the --env-file at `path`; ERR_IZA_RUN_ENV_FILE, saying why, if it cannot be read. */
+export function readEnvFile(path: string): string[] {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = READ_FAILURES[code ?? ''] ?? code ?? String(err);
+    throw new IzaError('ERR_IZA_RUN_ENV_FILE', `cannot read env file ${path}: ${why}`);
+  }
+  return parseEnvFile(text);
+}
+
+const READ_FAILURES: Record<string, string> = {
+  ENOENT: 'no such file',
+  EISDIR: 'is a directory',
+  EACCES: 'permission denied',
+};
 
 function setPair(env: Map<string, string>, kv: string): void {
   const eq = kv.indexOf('=');

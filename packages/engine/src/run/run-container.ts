@@ -1,4 +1,4 @@
-import { openSync, closeSync, readFileSync, existsSync } from 'node:fs';
+import { openSync, closeSync, existsSync } from 'node:fs';
 import { availableParallelism, release } from 'node:os';
 import { join } from 'node:path';
 
@@ -17,7 +17,7 @@ import {
   removeContainerDir,
   saveContainerState,
 } from './container-state.js';
-import { buildEnvironment, parseEnvFile } from './environment.js';
+import { buildEnvironment, readEnvFile } from './environment.js';
 import { writeEtcFiles } from './etc-files.js';
 import { exitCodeForExecError, exitCodeOf } from './exit-status.js';
 import { buildHostRootfs } from './host-rootfs.js';
@@ -80,7 +80,7 @@ export async function runContainer(ctx: RunContext, req: RunRequest): Promise<nu
     ? buildResources(dockerFlags(req.limits), { hostCpus: availableParallelism() })
     : undefined;
   const volumes = req.volumes.map(parseVolume);
-  const envFileLines = req.envFiles.flatMap((f) => parseEnvFile(readEnvFile(f)));
+  const envFileLines = req.envFiles.flatMap(readEnvFile);
   const initBinary = req.init ? findInitBinary() : undefined;
   const capabilities = defaultCapabilities();
   const security = parseSecurityOptions(req.securityOpts, {
@@ -336,14 +336,6 @@ function openStdio(req: RunRequest, cleanup: CleanupStack): [number, number, num
   const devNull = openSync('/dev/null', 'r');
   cleanup.push('closing /dev/null', () => closeSync(devNull));
   return [devNull, 1, 2];
-}
-
-function readEnvFile(path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new IzaError('ERR_IZA_RUN_ENV_FILE', `cannot read env file ${path}`, { cause: err });
-  }
 }
 
 /** The host's tini, used as the container's init with --init (docker ships it as docker-init). */
