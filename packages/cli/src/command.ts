@@ -34,9 +34,17 @@ export interface CommandModule {
   valuedOptions?: ReadonlySet<string>;
   /**
    * Declared for the hot path: when the arguments are plain (known options, no help), they are
-   * parsed from this table without loading yargs, and `positionals` name the positionals.
+   * parsed from this table without loading yargs, and `positionals` name the positionals. The
+   * flags are read with docker's syntax first (flag-syntax.ts), an unknown one refused by name.
    */
-  fast?: { options: readonly OptionSpec[]; positionals: readonly string[] };
+  fast?: {
+    options: readonly OptionSpec[];
+    positionals: readonly string[];
+    /** The usage error when the first positional is missing. */
+    missing: string;
+    /** A hint for a flag docker has and this command does not (`-d`: no detached containers). */
+    hints?: Readonly<Record<string, string>>;
+  };
 }
 
 /** A command handler. */

@@ -13,6 +13,7 @@ import {
   resolveGlobalOptions,
   valuedGlobalOptions,
 } from './global-options.js';
+import { normalizeFlags } from './flag-syntax.js';
 import { parseFast } from './option-table.js';
 import { printError } from './output.js';
 
@@ -37,6 +38,22 @@ export async function main(argv: string[], io = defaultIo()): Promise<number> {
     return EXIT_USAGE;
   }
   const mod: CommandModule | undefined = entry ? (await entry.load()).default : undefined;
+
+  if (mod?.fast) {
+    // docker's flag syntax for the command's own flags; an unknown flag stops here by name.
+    const specs = [...globalOptionSpecs(), ...mod.fast.options];
+    const checked = normalizeFlags(argv, commandIndex + 1, specs);
+    if ('unknown' in checked) {
+      const hint = mod.fast.hints?.[checked.unknown];
+      return usageError(io.stderr, name, `unknown flag: ${checked.unknown}`, hint);
+    }
+    argv = checked.argv;
+    const valued = new Set([...valuedGlobalOptions, ...(mod.valuedOptions ?? [])]);
+    const helpAsked = argv.some((a, i) => i > commandIndex && HELP_FLAGS.has(a));
+    if (!helpAsked && nextPositional(argv, commandIndex + 1, valued) < 0) {
+      return usageError(io.stderr, name, mod.fast.missing);
+    }
+  }
 
   let own = argv;
   let rest: string[] = [];
@@ -127,6 +144,20 @@ export async function main(argv: string[], io = defaultIo()): Promise<number> {
 }
 
 class UsageError extends Error {}
+
+const HELP_FLAGS = new Set(['--help', '-h']);
+
+/** docker's usage error: the line, a hint where there is one, where to read more; exit 125. */
+function usageError(
+  stderr: NodeJS.WritableStream,
+  command: string | undefined,
+  message: string,
+  hint?: string,
+): number {
+  stderr.write(`Error: ${message}\n${hint ? `hint: ${hint}\n` : ''}`);
+  stderr.write(`See 'iza ${command ?? ''} --help'.\n`.replace('  ', ' '));
+  return EXIT_USAGE;
+}
 
 /** A bad config file or variable: a usage error, found before the command did anything. */
 function isSettingsError(err: unknown): boolean {

@@ -102,13 +102,34 @@ const RUN_OPTIONS: OptionSpec[] = [
   },
 ];
 
+/** What to say about docker's run flags users reach for that iza does not have. */
+function flagHints(): Record<string, string> {
+  const detached =
+    'iza has no detached containers: a container lives as long as its iza run ' +
+    '(start it in the background with &)';
+  const ports = 'iza containers have a loopback network only (--network none): no ports to publish';
+  return {
+    '-d': detached,
+    '--detach': detached,
+    '-p': ports,
+    '--publish': ports,
+    '-P': ports,
+    '--publish-all': ports,
+  };
+}
+
 /** `iza run`: docker's flags with docker's meaning. */
 const run: CommandModule = {
   command: 'run <image> [command..]',
   describe: 'Run a command in a new container',
   valuedOptions: valuedFlags(RUN_OPTIONS),
 
-  fast: { options: RUN_OPTIONS, positionals: ['image'] },
+  fast: {
+    options: RUN_OPTIONS,
+    positionals: ['image'],
+    missing: '"iza run" requires at least 1 argument: IMAGE, or /HOST/BINARY for no image',
+    hints: flagHints(),
+  },
 
   builder: (y: Argv) =>
     addOptions(

@@ -1,0 +1,89 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+
+import { cgroupsUnder, newCgroups } from './harness/cgroups.js';
+import { failureReport, lines } from './harness/cli-output.js';
+import { iza, type IzaOptions } from './harness/iza.js';
+import { makeIzaRoot, removeIzaRoot } from './harness/iza-root.js';
+import { mountsUnder } from './harness/mountinfo.js';
+import { pathsBelow } from './harness/path-list.js';
+import { processesRootedUnder } from './harness/processes.js';
+import { fixture } from './harness/suite-state.js';
+
+// `iza run` as docker users type it from habit: flag spellings docker's parser takes, docker
+// flags iza does not have, and edge values of the flags it does. The storage driver plays no
+// part here (run.e2e.test.ts runs everything with both). After every test: no mount under the
+// root, no new iza cgroup, no process rooted there, no container state left.
+
+let root: string;
+let cgroupsBefore: string[];
+const image = () => fixture('minimal:latest').ref;
+const run = (args: string[], opts: IzaOptions = {}) => iza(['run', ...args], { root, ...opts });
+
+beforeAll(async () => {
+  root = await makeIzaRoot('run-habits');
+  cgroupsBefore = cgroupsUnder();
+  expect(await iza(['pull', '-q', image()], { root })).toMatchObject({ exitCode: 0 });
+});
+
+afterEach(async () => {
+  expect(mountsUnder(root)).toEqual([]);
+  expect(newCgroups(cgroupsBefore)).toEqual([]);
+  expect(processesRootedUnder(root)).toEqual([]);
+  expect((await pathsBelow(root)).filter((p) => /^(containers|runtime)\/[^@]/.test(p))).toEqual(
+    [],
+  );
+});
+
+afterAll(async () => {
+  expect(await removeIzaRoot(root)).toEqual([]);
+});
+
+describe('flag spellings of docker (pflag)', () => {
+  it.each([
+    ['-eFOO=bar', ['-eFOO=bar'], ['sh', '-c', 'echo $FOO'], 'bar'],
+    ['-e=FOO=bar', ['-e=FOO=bar'], ['sh', '-c', 'echo $FOO'], 'bar'],
+    ['-uapp', ['-uapp'], ['id', '-un'], 'app'],
+    ['-w/tmp', ['-w/tmp'], ['pwd'], '/tmp'],
+    ['-iw/tmp (booleans, then a value to the end of the group)', ['-iw/tmp'], ['pwd'], '/tmp'],
+  ])('reads %s', async (_what, flags, command, expected) => {
+    const result = await run(['--rm', ...flags, image(), ...command]);
+    expect(result).toMatchObject({ exitCode: 0, stdout: expected });
+  });
+
+  it('reads -m1x as --memory 1x (and refuses the size by the long name)', async () => {
+    const report = failureReport(await run(['--rm', '-m1x', image(), 'true']));
+
+    expect(report).toMatchObject({ exitCode: 125, stackFrames: [] });
+    expect(report.errors).toEqual(['Error: invalid argument "1x" for "--memory" flag: invalid size: \'1x\'']);
+  });
+});
+
+describe('docker flags iza does not have', () => {
+  it.each([
+    ['-d', ['-d'], /detached/],
+    ['-itd', ['-itd'], /detached/],
+    ['--detach', ['--detach'], /detached/],
+    ['-p 8080:80', ['-p', '8080:80'], /loopback/],
+    ['--publish=8080:80', ['--publish=8080:80'], /loopback/],
+    ['--privileged', ['--privileged'], undefined],
+  ])('refuses %s by name, before anything else (125)', async (_what, flags, hint) => {
+    const result = await run([...flags, image(), 'true']);
+    const report = failureReport(result);
+
+    const flag = flags[0]?.startsWith('--') ? flags[0].split('=')[0] : `-${flags[0]?.slice(-1)}`;
+    expect(report).toMatchObject({ exitCode: 125, stackFrames: [] });
+    expect(report.errors).toEqual([`Error: unknown flag: ${flag ?? ''}`]);
+    if (hint) expect(report.hints.join('\n')).toMatch(hint);
+    expect(result.stderr).toContain("See 'iza run --help'.");
+    expect(result.stderr).not.toMatch(/Pulling/);
+  });
+
+  it('says an IMAGE is needed when there is none (125)', async () => {
+    const report = failureReport(await run(['--rm', '-it']));
+
+    expect(report).toMatchObject({ exitCode: 125, stackFrames: [] });
+    expect(report.errors).toEqual([
+      'Error: "iza run" requires at least 1 argument: IMAGE, or /HOST/BINARY for no image',
+    ]);
+  });
+});
