@@ -87,3 +87,11 @@ describe('docker flags iza does not have', () => {
     ]);
   });
 });
+
+describe('edge values of the flags iza has', () => {
+  it('uses the default hostname for --hostname "" (never the host name)', async () => {
+    const result = await run(['--rm', '--hostname', '', image(), 'sh', '-c', 'hostname; echo $HOSTNAME']);
+    expect(result).toMatchObject({ exitCode: 0 });
+    expect(lines(result.stdout)).toEqual(['iza-container', 'iza-container']);
+  });
+});

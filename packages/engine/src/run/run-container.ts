@@ -26,7 +26,7 @@ import { parseSecurityOptions } from './security-options.js';
 import { buildProcessArgs } from './process-args.js';
 import type { ImageProcessConfig } from './process-args.js';
 import { identityOf } from './process-identity.js';
-import { isHostMode, parseVolume } from './run-request.js';
+import { hostnameOf, isHostMode, parseVolume } from './run-request.js';
 import type { LimitOptions, OciMount, RunRequest } from './run-request.js';
 import { attachTerminal } from './terminal.js';
 import { ensureWorkdir } from './workdir.js';
@@ -79,6 +79,7 @@ export async function runContainer(ctx: RunContext, req: RunRequest): Promise<nu
   const resources = hasLimits(req.limits)
     ? buildResources(dockerFlags(req.limits), { hostCpus: availableParallelism() })
     : undefined;
+  const hostname = hostnameOf(req.hostname);
   const volumes = req.volumes.map(parseVolume);
   const envFileLines = req.envFiles.flatMap(readEnvFile);
   const initBinary = req.init ? findInitBinary() : undefined;
@@ -104,7 +105,6 @@ export async function runContainer(ctx: RunContext, req: RunRequest): Promise<nu
   let args = buildProcessArgs(image.config, { entrypoint: req.entrypoint, command });
   if (initBinary) args = ['/sbin/iza-init', '--', ...args];
 
-  const hostname = req.hostname ?? 'iza-container';
   const { dir, state } = createContainerState(ctx.root, {
     id,
     name: req.name ?? `iza_${id.slice(0, 12)}`,

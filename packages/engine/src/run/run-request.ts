@@ -72,6 +72,20 @@ export function parseVolume(spec: string): OciMount {
   return { destination, type: 'bind', source, options: ['rbind', mode] };
 }
 
+/** The container's host name: `--hostname`, or iza's default when it is absent or empty. */
+export function hostnameOf(flag: string | undefined): string {
+  // docker treats an empty --hostname as none given; passing it on would leave the host's name.
+  if (flag === undefined || flag === '') return 'iza-container';
+  // sethostname(2): HOST_NAME_MAX is 64 on Linux.
+  if (Buffer.byteLength(flag) > 64) {
+    throw new IzaError(
+      'ERR_IZA_RUN_INVALID_OPTION',
+      `invalid argument "${flag}" for "--hostname" flag: longer than 64 bytes`,
+    );
+  }
+  return flag;
+}
+
 function invalidVolume(spec: string, hint: string): IzaError {
   return new IzaError('ERR_IZA_RUN_INVALID_VOLUME', `invalid volume specification: '${spec}'`, {
     hint,
