@@ -94,4 +94,20 @@ describe('edge values of the flags iza has', () => {
     expect(result).toMatchObject({ exitCode: 0 });
     expect(lines(result.stdout)).toEqual(['iza-container', 'iza-container']);
   });
+
+  // docker: "the input device is not a TTY". iza gave the container a pty fed by the pipe,
+  // whose end never reached the shell: `echo ls | iza run -it IMAGE sh` hung for ever.
+  it('refuses -it when its stdin is not a terminal, at once (125)', async () => {
+    const result = await run(['--rm', '-it', image(), 'sh'], { input: 'echo piped\n', timeout: 20_000 });
+    const report = failureReport(result);
+
+    expect(report).toMatchObject({ exitCode: 125, stackFrames: [] });
+    expect(report.errors).toEqual(['Error: the input device is not a TTY']);
+    expect(report.hints.join('\n')).toMatch(/-i without -t/);
+  });
+
+  it('still pipes stdin into -i without -t', async () => {
+    const result = await run(['--rm', '-i', image(), 'sh'], { input: 'echo piped\n' });
+    expect(result).toMatchObject({ exitCode: 0, stdout: 'piped' });
+  });
 });

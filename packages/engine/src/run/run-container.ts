@@ -76,6 +76,12 @@ const FORWARDED_SIGNALS: NodeJS.Signals[] = [
  */
 export async function runContainer(ctx: RunContext, req: RunRequest): Promise<number> {
   // Everything that can be checked is checked before anything is created.
+  if (req.tty && req.interactive && !ctx.stdin.isTTY) {
+    // docker's check: the pty would be fed by a pipe whose end never reaches the container.
+    throw new IzaError('ERR_IZA_RUN_NOT_A_TTY', 'the input device is not a TTY', {
+      hint: 'to pipe input into the container use -i without -t; -it needs a terminal',
+    });
+  }
   const resources = hasLimits(req.limits)
     ? buildResources(dockerFlags(req.limits), { hostCpus: availableParallelism() })
     : undefined;
