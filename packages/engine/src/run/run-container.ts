@@ -28,6 +28,7 @@ import type { ImageProcessConfig } from './process-args.js';
 import { identityOf } from './process-identity.js';
 import { hostnameOf, isHostMode, parseVolume } from './run-request.js';
 import type { LimitOptions, OciMount, RunRequest } from './run-request.js';
+import { SignalRelay } from './signal-relay.js';
 import { attachTerminal } from './terminal.js';
 import { ensureWorkdir } from './workdir.js';
 import { withDefined } from '../pull.js';
@@ -58,16 +59,6 @@ export interface RunContext {
   stderr: NodeJS.WriteStream;
   onWarning(message: string): void;
 }
-
-/** Signals `iza run` passes on to the container (docker's sig-proxy, plus SIGWINCH). */
-const FORWARDED_SIGNALS: NodeJS.Signals[] = [
-  'SIGINT',
-  'SIGTERM',
-  'SIGHUP',
-  'SIGQUIT',
-  'SIGUSR1',
-  'SIGUSR2',
-];
 
 /**
  * Runs one container to completion and returns the exit code `iza run` exits with. Failures
@@ -111,15 +102,19 @@ export async function runContainer(ctx: RunContext, req: RunRequest): Promise<nu
   let args = buildProcessArgs(image.config, { entrypoint: req.entrypoint, command });
   if (initBinary) args = ['/sbin/iza-init', '--', ...args];
 
-  const { dir, state } = createContainerState(ctx.root, {
-    id,
-    name: req.name ?? `iza_${id.slice(0, 12)}`,
-    image: image.name,
-  });
-
+  // From the first thing created on, a signal stops the run through the cleanup below instead
+  // of killing iza half-way; once the container runs it gets the signals.
+  const relay = new SignalRelay(process, killIfAlive);
   const cleanup = new CleanupStack();
-  cleanup.push('removing the container state', () => removeContainerDir(ctx.root, id));
+  cleanup.push('restoring signal handlers', () => relay.close());
   try {
+    const { dir, state } = createContainerState(ctx.root, {
+      id,
+      name: req.name ?? `iza_${id.slice(0, 12)}`,
+      image: image.name,
+    });
+    cleanup.push('removing the container state', () => removeContainerDir(ctx.root, id));
+
     const rootfs = await mountRootfs({
       layers: image.layerDirs,
       containerDir: join(dir, 'rootfs'),
@@ -196,6 +191,7 @@ export async function runContainer(ctx: RunContext, req: RunRequest): Promise<nu
     });
     const runtime = { root: runtimeRoot(ctx.root), id };
     const stdio = openStdio(req, cleanup);
+    if (relay.pending) return relay.stoppedStatus() as number;
     let created: CreatedContainer;
     try {
       created = await createContainerFromSpec(spec, dir, {
@@ -210,10 +206,10 @@ export async function runContainer(ctx: RunContext, req: RunRequest): Promise<nu
       ctx.stderr.write(`Error: ${execFailureMessage(args[0] ?? '', exec)}\n`);
       return exitCodeForExecError(exec);
     }
-    let reaped = false;
     const reap = async () => {
       const result = await created.process.wait();
-      reaped = true;
+      // Reaped: the pid may be reused, so nothing is sent to it any more.
+      relay.stopForwarding();
       return result;
     };
     cleanup.push('removing the container', () =>
@@ -232,15 +228,6 @@ export async function runContainer(ctx: RunContext, req: RunRequest): Promise<nu
     saveContainerState(dir, state);
     const oomBefore = await created.cgroup.readOomKills();
 
-    const forward = (sig: NodeJS.Signals) => {
-      // Until wait() has reaped it, the pid cannot be reused: signalling it by pid is safe.
-      if (!reaped) killIfAlive(created.pid, sig);
-    };
-    for (const sig of FORWARDED_SIGNALS) process.on(sig, forward);
-    cleanup.push('restoring signal handlers', () => {
-      for (const sig of FORWARDED_SIGNALS) process.off(sig, forward);
-    });
-
     const terminal =
       master === undefined
         ? undefined
@@ -254,8 +241,12 @@ export async function runContainer(ctx: RunContext, req: RunRequest): Promise<nu
       });
     }
 
+    // The container's init waits for start: a signal held until now stops the run here.
+    if (relay.pending) return relay.stoppedStatus() as number;
     try {
       await startContainer({ ...runtime, created, onWarning: ctx.onWarning });
+      // Until wait() has reaped it, the pid cannot be reused: signalling it by pid is safe.
+      relay.forwardTo(created.pid);
     } catch (err) {
       const exec = execFailureOf(err);
       if (exec === undefined) throw err;
