@@ -52,8 +52,8 @@ export class Engine {
     }
     if (!this.#swept) {
       this.#swept = true;
-      await sweepStaleContainers(this.options.root, async (live) => {
-        await removeStaleCgroups(await detectCgroupLayout(), (name) => live.has(name));
+      await sweepStaleContainers(this.options.root, async (dead) => {
+        await removeStaleCgroups(await detectCgroupLayout(), (name) => !dead.has(name));
       });
     }
     return this.#store;
