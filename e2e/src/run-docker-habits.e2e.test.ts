@@ -29,9 +29,7 @@ afterEach(async () => {
   expect(mountsUnder(root)).toEqual([]);
   expect(newCgroups(cgroupsBefore)).toEqual([]);
   expect(processesRootedUnder(root)).toEqual([]);
-  expect((await pathsBelow(root)).filter((p) => /^(containers|runtime)\/[^@]/.test(p))).toEqual(
-    [],
-  );
+  expect((await pathsBelow(root)).filter((p) => /^(containers|runtime)\/[^@]/.test(p))).toEqual([]);
 });
 
 afterAll(async () => {
@@ -54,7 +52,9 @@ describe('flag spellings of docker (pflag)', () => {
     const report = failureReport(await run(['--rm', '-m1x', image(), 'true']));
 
     expect(report).toMatchObject({ exitCode: 125, stackFrames: [] });
-    expect(report.errors).toEqual(['Error: invalid argument "1x" for "--memory" flag: invalid size: \'1x\'']);
+    expect(report.errors).toEqual([
+      'Error: invalid argument "1x" for "--memory" flag: invalid size: \'1x\'',
+    ]);
   });
 });
 
@@ -90,7 +90,15 @@ describe('docker flags iza does not have', () => {
 
 describe('edge values of the flags iza has', () => {
   it('uses the default hostname for --hostname "" (never the host name)', async () => {
-    const result = await run(['--rm', '--hostname', '', image(), 'sh', '-c', 'hostname; echo $HOSTNAME']);
+    const result = await run([
+      '--rm',
+      '--hostname',
+      '',
+      image(),
+      'sh',
+      '-c',
+      'hostname; echo $HOSTNAME',
+    ]);
     expect(result).toMatchObject({ exitCode: 0 });
     expect(lines(result.stdout)).toEqual(['iza-container', 'iza-container']);
   });
@@ -98,7 +106,10 @@ describe('edge values of the flags iza has', () => {
   // docker: "the input device is not a TTY". iza gave the container a pty fed by the pipe,
   // whose end never reached the shell: `echo ls | iza run -it IMAGE sh` hung for ever.
   it('refuses -it when its stdin is not a terminal, at once (125)', async () => {
-    const result = await run(['--rm', '-it', image(), 'sh'], { input: 'echo piped\n', timeout: 20_000 });
+    const result = await run(['--rm', '-it', image(), 'sh'], {
+      input: 'echo piped\n',
+      timeout: 20_000,
+    });
     const report = failureReport(result);
 
     expect(report).toMatchObject({ exitCode: 125, stackFrames: [] });
@@ -109,5 +120,54 @@ describe('edge values of the flags iza has', () => {
   it('still pipes stdin into -i without -t', async () => {
     const result = await run(['--rm', '-i', image(), 'sh'], { input: 'echo piped\n' });
     expect(result).toMatchObject({ exitCode: 0, stdout: 'piped' });
+  });
+});
+
+describe('iza run --platform with the image already stored', () => {
+  // docker checks the stored image against --platform: one of another platform is pulled for
+  // the asked one, or refused; iza ran whatever it had under the name.
+  const multi = () => fixture('minimal:multi').ref;
+  const architecture = async (ref: string) =>
+    (
+      JSON.parse((await iza(['image', 'inspect', ref], { root })).stdout) as [
+        { Architecture: string },
+      ]
+    )[0].Architecture;
+
+  it('pulls the asked platform of an index when another one is stored', async () => {
+    expect(await iza(['pull', '-q', multi()], { root })).toMatchObject({ exitCode: 0 });
+    expect(await architecture(multi())).toBe('amd64');
+
+    const result = await run(['--rm', '--platform', 'linux/arm64', multi(), 'true']);
+
+    expect(result).toMatchObject({ exitCode: 0 });
+    expect(await architecture(multi())).toBe('arm64');
+  });
+
+  it('refuses a single-platform image of another platform (125), naming both', async () => {
+    const report = failureReport(await run(['--rm', '--platform', 'linux/s390x', image(), 'true']));
+
+    expect(report).toMatchObject({ exitCode: 125, stackFrames: [] });
+    expect(report.errors).toHaveLength(1);
+    expect(report.errors[0]).toMatch(/linux\/amd64.*linux\/s390x|linux\/s390x.*linux\/amd64/);
+  });
+
+  it('refuses it with --pull never, saying how to pull it', async () => {
+    const report = failureReport(
+      await run(['--rm', '--pull', 'never', '--platform', 'linux/s390x', image(), 'true']),
+    );
+
+    expect(report).toMatchObject({ exitCode: 125, stackFrames: [] });
+    expect(report.errors[0]).toMatch(/does not match the specified platform/);
+    expect(report.hints).toEqual([`hint: pull it: iza pull --platform linux/s390x ${image()}`]);
+  });
+
+  it('refuses a --platform that is no platform before anything else (125)', async () => {
+    const report = failureReport(
+      await run(['--rm', '--platform', 'not/a/plat/form', image(), 'true']),
+    );
+
+    expect(report).toMatchObject({ exitCode: 125, stackFrames: [] });
+    expect(report.errors).toEqual(['Error: invalid platform "not/a/plat/form"']);
   });
 });

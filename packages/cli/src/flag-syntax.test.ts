@@ -16,24 +16,78 @@ const specs: OptionSpec[] = [
 
 describe('normalizeFlags', () => {
   it.each<[string[], string[]]>([
-    [['run', 'alpine', 'ls', '-la'], ['run', 'alpine', 'ls', '-la']],
-    [['run', '-it', 'alpine'], ['run', '-i', '-t', 'alpine']],
-    [['run', '-m50m', 'alpine'], ['run', '--memory=50m', 'alpine']],
-    [['run', '-eFOO=bar', 'alpine'], ['run', '--env=FOO=bar', 'alpine']],
-    [['run', '-e=FOO', 'alpine'], ['run', '--env=FOO', 'alpine']],
-    [['run', '-itw/tmp', 'alpine'], ['run', '-i', '-t', '--workdir=/tmp', 'alpine']],
-    [['run', '-ite', 'A=1', 'alpine'], ['run', '-i', '-t', '--env=A=1', 'alpine']],
-    [['run', '-e', '-x', 'alpine'], ['run', '--env=-x', 'alpine']],
-    [['run', '-i=false', 'alpine'], ['run', '--interactive=false', 'alpine']],
-    [['run', '--env', 'A=1', 'alpine'], ['run', '--env=A=1', 'alpine']],
-    [['run', '--workdir', '-x', 'alpine'], ['run', '--workdir=-x', 'alpine']],
-    [['run', '--env=A=1', '--debug', 'alpine'], ['run', '--env=A=1', '--debug', 'alpine']],
-    [['run', '--net', 'none', 'alpine'], ['run', '--net=none', 'alpine']],
-    [['run', '--no-debug', 'alpine'], ['run', '--no-debug', 'alpine']],
-    [['run', '--', 'alpine', '-d'], ['run', '--', 'alpine', '-d']],
-    [['run', '-h'], ['run', '-h']],
-    [['run', '--help'], ['run', '--help']],
-    [['run', '-e'], ['run', '-e']],
+    [
+      ['run', 'alpine', 'ls', '-la'],
+      ['run', 'alpine', 'ls', '-la'],
+    ],
+    [
+      ['run', '-it', 'alpine'],
+      ['run', '-i', '-t', 'alpine'],
+    ],
+    [
+      ['run', '-m50m', 'alpine'],
+      ['run', '--memory=50m', 'alpine'],
+    ],
+    [
+      ['run', '-eFOO=bar', 'alpine'],
+      ['run', '--env=FOO=bar', 'alpine'],
+    ],
+    [
+      ['run', '-e=FOO', 'alpine'],
+      ['run', '--env=FOO', 'alpine'],
+    ],
+    [
+      ['run', '-itw/tmp', 'alpine'],
+      ['run', '-i', '-t', '--workdir=/tmp', 'alpine'],
+    ],
+    [
+      ['run', '-ite', 'A=1', 'alpine'],
+      ['run', '-i', '-t', '--env=A=1', 'alpine'],
+    ],
+    [
+      ['run', '-e', '-x', 'alpine'],
+      ['run', '--env=-x', 'alpine'],
+    ],
+    [
+      ['run', '-i=false', 'alpine'],
+      ['run', '--interactive=false', 'alpine'],
+    ],
+    [
+      ['run', '--env', 'A=1', 'alpine'],
+      ['run', '--env=A=1', 'alpine'],
+    ],
+    [
+      ['run', '--workdir', '-x', 'alpine'],
+      ['run', '--workdir=-x', 'alpine'],
+    ],
+    [
+      ['run', '--env=A=1', '--debug', 'alpine'],
+      ['run', '--env=A=1', '--debug', 'alpine'],
+    ],
+    [
+      ['run', '--net', 'none', 'alpine'],
+      ['run', '--net=none', 'alpine'],
+    ],
+    [
+      ['run', '--no-debug', 'alpine'],
+      ['run', '--no-debug', 'alpine'],
+    ],
+    [
+      ['run', '--', 'alpine', '-d'],
+      ['run', '--', 'alpine', '-d'],
+    ],
+    [
+      ['run', '-h'],
+      ['run', '-h'],
+    ],
+    [
+      ['run', '--help'],
+      ['run', '--help'],
+    ],
+    [
+      ['run', '-e'],
+      ['run', '-e'],
+    ],
   ])('reads %j as docker does: %j', (argv, expected) => {
     expect(normalizeFlags(argv, 1, specs)).toEqual({ argv: expected });
   });

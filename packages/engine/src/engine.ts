@@ -16,7 +16,14 @@ import {
 import type { RegistryClient } from '@iza/registry';
 
 import type { EngineOptions } from './engine-options.js';
-import { inspectImage, mountImage, splitName, summarizeImages, unmountImage } from './images.js';
+import {
+  inspectImage,
+  mountImage,
+  platformMismatch,
+  splitName,
+  summarizeImages,
+  unmountImage,
+} from './images.js';
 import type { ImageSummary } from './images.js';
 import { collectInfo } from './info.js';
 import type { InfoReport } from './info.js';
@@ -237,7 +244,16 @@ export class Engine {
     onEvent?: (e: PullEvent) => void,
   ): Promise<RunImage> {
     const store = await this.store();
+    const wanted = platform === undefined ? undefined : parsePlatform(platform);
     let found = pull === 'always' ? undefined : lookupImage(store, ref);
+    // docker: an image of another platform than --platform asks for is pulled for that one.
+    const mismatch = (r: ImageRecord, hint: string) =>
+      wanted && platformMismatch(store, r, wanted, ref, hint);
+    if (found && mismatch(found, '')) {
+      if (pull === 'never')
+        throw mismatch(found, `pull it: iza pull --platform ${platform} ${ref}`);
+      found = undefined;
+    }
     if (!found && pull === 'never') {
       throw new IzaError('ERR_IZA_IMAGE_NOT_FOUND', `Image '${ref}' not found`, {
         hint: `pull it first: iza pull ${ref}`,
@@ -249,6 +265,8 @@ export class Engine {
       found = lookupImage(store, ref);
     }
     if (!found) throw new IzaError('ERR_IZA_IMAGE_NOT_FOUND', `Image '${ref}' not found`);
+    const wrong = mismatch(found, `the registry has no ${platform} image under this name`);
+    if (wrong) throw wrong;
 
     const image = store.getImage(storeKey(found));
     return {

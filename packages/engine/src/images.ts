@@ -1,9 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import type { ImageStore } from '@iza/layers';
+import type { ImageRecord, ImageStore } from '@iza/layers';
 import { cleanupRootfs, mountRootfs } from '@iza/overlay';
-import { parseReference } from '@iza/registry';
+import { IzaError } from '@iza/errors';
+import { formatPlatform, parseReference, platformMatches } from '@iza/registry';
+import type { Platform } from '@iza/registry';
 
 /** One row of `iza images`. */
 export interface ImageSummary {
@@ -66,6 +68,32 @@ export function inspectImage(store: ImageStore, name: string): Record<string, un
     Size: record.size,
     Metadata: { LayerDirs: image.layerDirs },
   };
+}
+
+/**
+ * ERR_IZA_IMAGE_PLATFORM_MISMATCH when the stored image `record` is not one a host of `wanted`
+ * runs (docker's check for `run --platform`), else undefined.
+ */
+export function platformMismatch(
+  store: ImageStore,
+  record: ImageRecord,
+  wanted: Platform,
+  ref: string,
+  hint: string,
+): IzaError | undefined {
+  const { config } = store.getImage(record.name ?? record.configDigest);
+  const actual: Platform = {
+    os: config.os ?? 'linux',
+    architecture: config.architecture ?? '',
+    ...(config.variant ? { variant: config.variant } : {}),
+  };
+  if (platformMatches(wanted, actual)) return undefined;
+  return new IzaError(
+    'ERR_IZA_IMAGE_PLATFORM_MISMATCH',
+    `image with reference ${ref} was found but does not match the specified platform: ` +
+      `wanted ${formatPlatform(wanted)}, actual: ${formatPlatform(actual)}`,
+    { hint },
+  );
 }
 
 /** The directory an image mount lives in, keyed by the image ID. */
