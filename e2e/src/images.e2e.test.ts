@@ -184,3 +184,73 @@ describe('iza rmi and image prune', () => {
     expect(report.errors).toHaveLength(1);
   });
 });
+
+describe('iza rmi by ID and lookups by digest', () => {
+  // minimal:latest and library/alpine:latest are one image (one ID) under two names.
+  let own: string;
+  const alpine = () => fixture('library/alpine:latest');
+  const pullBoth = async () => {
+    for (const ref of [minimal().ref, alpine().ref]) {
+      expect(await iza(['pull', '-q', ref], { root: own })).toMatchObject({ exitCode: 0 });
+    }
+  };
+  const names = async () =>
+    parseImageRows((await iza(['images', '--format', 'json'], { root: own })).stdout).map(
+      (r) => `${r.Repository}:${r.Tag}`,
+    );
+
+  beforeAll(async () => {
+    own = await makeIzaRoot('images-by-id');
+  });
+
+  afterAll(async () => {
+    expect(await removeIzaRoot(own)).toEqual([]);
+  });
+
+  it('refuses an ID that two names share, and removes neither (docker: conflict)', async () => {
+    await pullBoth();
+    const id = shortId(minimal().configDigest);
+
+    const report = failureReport(await iza(['rmi', id], { root: own }));
+
+    expect(report).toMatchObject({ exitCode: 1, stackFrames: [] });
+    expect(report.errors).toHaveLength(1);
+    expect(report.errors[0]).toMatch(/referenced by 2 names/);
+    expect((await names()).sort()).toEqual([alpine().ref, minimal().ref].sort());
+  });
+
+  it('removes every name of the ID with -f, then the image', async () => {
+    const id = shortId(minimal().configDigest);
+    const result = await iza(['rmi', '-f', id], { root: own });
+
+    expect(result).toMatchObject({ exitCode: 0 });
+    expect(lines(result.stdout)).toEqual(
+      expect.arrayContaining([
+        `Untagged: ${minimal().ref}`,
+        `Untagged: ${alpine().ref}`,
+        `Deleted: ${minimal().configDigest}`,
+      ]),
+    );
+    expect(await names()).toEqual([]);
+  });
+
+  it('runs and inspects repo@DIGEST of an image pulled by tag, without pulling it again', async () => {
+    await pullBoth();
+    const byDigest = minimal().ref.replace(/:latest$/, `@${minimal().digest}`);
+
+    const run = await iza(['run', '--rm', '--pull', 'never', byDigest, 'true'], { root: own });
+    const inspect = await iza(['image', 'inspect', byDigest], { root: own });
+
+    expect(run).toMatchObject({ exitCode: 0, stderr: '' });
+    expect(JSON.parse(inspect.stdout)).toMatchObject([{ Id: minimal().configDigest }]);
+    expect((await names()).sort()).toEqual([alpine().ref, minimal().ref].sort());
+  });
+
+  it('says how to see what is stored when an image is not, without "pull it first"', async () => {
+    const report = failureReport(await iza(['image', 'inspect', 'nothing:here'], { root: own }));
+
+    expect(report).toMatchObject({ exitCode: 1 });
+    expect(report.errors).toEqual(["Error: Image 'nothing:here' not found"]);
+    expect(report.hints).toEqual([expect.stringMatching(/iza images/)]);
+  });
+});

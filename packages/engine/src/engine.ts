@@ -3,7 +3,7 @@ import { join } from 'node:path';
 
 import { createCgroupManager, detectCgroupLayout, removeStaleCgroups } from '@iza/cgroups';
 import type { CgroupManager } from '@iza/cgroups';
-import { IzaError, isIzaError } from '@iza/errors';
+import { IzaError } from '@iza/errors';
 import { openImageStore } from '@iza/layers';
 import type { ImageRecord, ImageStore } from '@iza/layers';
 import {
@@ -33,6 +33,7 @@ import { runContainer } from './run/run-container.js';
 import type { RunImage, ImageRuntimeConfig } from './run/run-container.js';
 import type { RunRequest } from './run/run-request.js';
 import { sweepStaleContainers } from './run/stale-sweep.js';
+import { canonicalName, lookupImage, storeKey } from './image-lookup.js';
 import { listContainerStates } from './run/container-state.js';
 import { isAlive } from './run/process-identity.js';
 
@@ -130,28 +131,42 @@ export class Engine {
     return inspectImage(await this.store(), await this.#localName(ref));
   }
 
-  /** `iza rmi`: untags the image and deletes what no other image uses. */
+  /**
+   * `iza rmi`: untags the image and deletes what no other image uses. By name, that name only; by
+   * ID, every name of the image, which takes `force` when it has several (docker's conflict).
+   */
   async removeImage(
     ref: string,
     options: { force?: boolean } = {},
   ): Promise<{ untagged: string[]; deleted: string[] }> {
     const store = await this.store();
-    const name = await this.#localName(ref);
-    const { repository, tag } = splitName(name);
+    const found = lookupImage(store, ref);
+    if (!found) throw noSuchImage(ref);
+    const byName = found.name !== undefined && found.name === canonicalName(ref);
+    const affected = store
+      .listImages()
+      .filter((r) => (byName ? r.name === found.name : r.configDigest === found.configDigest));
+
+    const names = new Set(affected.map(storeKey));
     const user = listContainerStates(this.options.root).find(
-      (c) => c.image === name && isAlive(c.owner),
+      (c) => names.has(c.image) && isAlive(c.owner),
     );
     if (user) {
       throw new IzaError(
         'ERR_IZA_IMAGE_IN_USE',
-        `conflict: unable to remove ${repository}:${tag}: container ${user.id.slice(0, 12)} is using it`,
+        `conflict: unable to remove ${ref}: container ${user.id.slice(0, 12)} is using it`,
         { hint: 'wait for that container to exit, then remove the image' },
       );
     }
-    await unmountImage(store, this.options.root, name);
-    const result = await store.removeImage(name, { force: options.force ?? false });
+    for (const name of names) await unmountImage(store, this.options.root, name);
+    // The store removes a name alone, or every name of an ID (refusing several without force).
+    const key = byName ? (found.name as string) : found.configDigest;
+    const result = await store.removeImage(key, { force: options.force ?? false });
     return {
-      untagged: result.untagged.length ? [`${repository}:${tag}`] : [],
+      untagged: result.untagged.map((n) => {
+        const { repository, tag } = splitName(n);
+        return `${repository}:${tag}`;
+      }),
       deleted: result.deleted,
     };
   }
@@ -224,11 +239,7 @@ export class Engine {
   /** The stored name `ref` stands for: a reference in any docker form, or an image ID prefix. */
   async #localName(ref: string): Promise<string> {
     const found = lookupImage(await this.store(), ref);
-    if (!found) {
-      throw new IzaError('ERR_IZA_IMAGE_NOT_FOUND', `Image '${ref}' not found`, {
-        hint: `pull it first: iza pull ${ref}`,
-      });
-    }
+    if (!found) throw noSuchImage(ref);
     return storeKey(found);
   }
 
@@ -277,35 +288,6 @@ export class Engine {
   }
 }
 
-/**
- * The local image `ref` names, as docker resolves it: a reference in any docker form
- * (`alpine` = docker.io/library/alpine:latest), else an image ID prefix. Undefined when absent.
- */
-export function lookupImage(store: ImageStore, ref: string): ImageRecord | undefined {
-  for (const candidate of new Set([canonicalName(ref), ref])) {
-    try {
-      return store.findImage(candidate);
-    } catch (err) {
-      if (!isIzaError(err, 'ERR_IZA_LAYERS_IMAGE_NOT_FOUND')) throw err;
-    }
-  }
-  return undefined;
-}
-
-/** How the store finds `record` again: its name, or its ID when it is dangling. */
-export function storeKey(record: ImageRecord): string {
-  return record.name ?? record.configDigest;
-}
-
-/** The store's name for `ref`: its canonical form when it parses, else `ref` (an ID prefix). */
-export function canonicalName(ref: string): string {
-  try {
-    return parseReference(ref).toString();
-  } catch {
-    return ref;
-  }
-}
-
 export function createEngine(options: EngineOptions): Engine {
   return new Engine(options);
 }
@@ -314,6 +296,13 @@ export function createEngine(options: EngineOptions): Engine {
 export function dockerConfigPathFrom(env: Readonly<Record<string, string | undefined>>): string {
   if (env.DOCKER_CONFIG) return join(env.DOCKER_CONFIG, 'config.json');
   return join(env.HOME || '/root', '.docker', 'config.json');
+}
+
+/** The original iza's message for an absent image, with a hint for commands that never pull. */
+function noSuchImage(ref: string): IzaError {
+  return new IzaError('ERR_IZA_IMAGE_NOT_FOUND', `Image '${ref}' not found`, {
+    hint: 'iza images lists the stored images (names, or IDs as a prefix of 4 digits or more)',
+  });
 }
 
 /** Drops a warning nobody asked to see. */
