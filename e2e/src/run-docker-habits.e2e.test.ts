@@ -1,5 +1,10 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
 import { cgroupsUnder, newCgroups } from './harness/cgroups.js';
 import { failureReport, lines } from './harness/cli-output.js';
 import { iza, type IzaOptions } from './harness/iza.js';
@@ -169,5 +174,58 @@ describe('iza run --platform with the image already stored', () => {
 
     expect(report).toMatchObject({ exitCode: 125, stackFrames: [] });
     expect(report.errors).toEqual(['Error: invalid platform "not/a/plat/form"']);
+  });
+});
+
+describe('-v as docker takes it', () => {
+  let work: string;
+
+  beforeAll(async () => {
+    work = await mkdtemp(join(tmpdir(), 'iza-e2e-habits-volume-'));
+    await writeFile(join(work, 'from-host'), 'hello\n');
+  });
+
+  afterAll(async () => {
+    await rm(work, { recursive: true, force: true });
+  });
+
+  it('binds ./relative and . against the current directory (docker 23+)', async () => {
+    const script = 'cat /data/from-host /here/from-host';
+    const args = ['--rm', '-v', './:/data', '-v', '.:/here:ro', image(), 'sh', '-c', script];
+    const result = await run(args, { cwd: work });
+    expect(result).toMatchObject({ exitCode: 0, stdout: 'hello\nhello' });
+  });
+
+  it('takes the SELinux label modes z and Z (no SELinux here: nothing to relabel)', async () => {
+    const args = ['--rm', '-v', `${work}:/data:ro,z`, '-v', `${work}:/z:Z`, image()];
+    const result = await run([...args, 'sh', '-c', 'cat /data/from-host; touch /data/x']);
+    expect(result).toMatchObject({ exitCode: 1, stdout: 'hello' });
+    expect(result.stderr).toMatch(/Read-only file system/);
+  });
+
+  it('refuses the container root as a destination before anything else (125)', async () => {
+    const report = failureReport(await run(['--rm', '-v', `${work}:/`, image(), 'true']));
+    expect(report).toMatchObject({ exitCode: 125, stackFrames: [] });
+    expect(report.errors).toEqual([`Error: invalid volume specification: '${work}:/'`]);
+  });
+
+  it('creates a missing host directory only for a run that starts', async () => {
+    const missing = join(work, 'made-by-run');
+    const failed = await run([
+      '--rm',
+      '--pull',
+      'never',
+      '-v',
+      `${missing}:/m`,
+      'absent:tag',
+      'true',
+    ]);
+    expect(failed.exitCode).toBe(125);
+    expect(existsSync(missing)).toBe(false);
+
+    expect(await run(['--rm', '-v', `${missing}:/m`, image(), 'true'])).toMatchObject({
+      exitCode: 0,
+    });
+    expect(existsSync(missing)).toBe(true);
   });
 });

@@ -1,3 +1,5 @@
+import { resolve } from 'node:path';
+
 import type { Argv } from 'yargs';
 
 import type { CommandModule } from '../command.js';
@@ -43,7 +45,7 @@ const RUN_OPTIONS: OptionSpec[] = [
     alias: 'v',
     type: 'string',
     repeat: true,
-    describe: 'Bind mount a volume: /host/path:/container/path[:ro]',
+    describe: 'Bind mount a host path: /host/path:/container/path[:ro] (./path is relative)',
   },
   {
     name: 'read-only',
@@ -101,6 +103,17 @@ const RUN_OPTIONS: OptionSpec[] = [
     describe: 'seccomp=unconfined|PROFILE.json, no-new-privileges[=true|false]',
   },
 ];
+
+/**
+ * `-v ./dir:/c` with the host path made absolute against the current directory, as docker's CLI
+ * does for a source starting with `.` (any other relative source names a volume).
+ */
+function absoluteSource(volume: string): string {
+  if (!volume.startsWith('.')) return volume;
+  const colon = volume.indexOf(':');
+  const source = colon < 0 ? volume : volume.slice(0, colon);
+  return resolve(source) + (colon < 0 ? '' : volume.slice(colon));
+}
 
 /** What to say about docker's run flags users reach for that iza does not have. */
 function flagHints(): Record<string, string> {
@@ -163,7 +176,7 @@ const run: CommandModule = {
         user: str('user'),
         hostname: str('hostname'),
         name: str('name'),
-        volumes: list('volume'),
+        volumes: list('volume').map(absoluteSource),
         readOnly: argv.readOnly === true,
         init: argv.init === true,
         tty: argv.tty === true,

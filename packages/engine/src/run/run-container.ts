@@ -26,7 +26,7 @@ import { parseSecurityOptions } from './security-options.js';
 import { buildProcessArgs } from './process-args.js';
 import type { ImageProcessConfig } from './process-args.js';
 import { identityOf } from './process-identity.js';
-import { hostnameOf, isHostMode, parseVolume } from './run-request.js';
+import { ensureVolumeSources, hostnameOf, isHostMode, parseVolume } from './run-request.js';
 import type { LimitOptions, OciMount, RunRequest } from './run-request.js';
 import { SignalRelay } from './signal-relay.js';
 import { attachTerminal } from './terminal.js';
@@ -115,6 +115,7 @@ export async function runContainer(ctx: RunContext, req: RunRequest): Promise<nu
     });
     cleanup.push('removing the container state', () => removeContainerDir(ctx.root, id));
 
+    ensureVolumeSources(volumes);
     const rootfs = await mountRootfs({
       layers: image.layerDirs,
       containerDir: join(dir, 'rootfs'),

@@ -1,6 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
+import { existsSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
-import { hostnameOf } from './run-request.js';
+import { ensureVolumeSources, hostnameOf, parseVolume } from './run-request.js';
 
 describe('hostnameOf', () => {
   it.each<[string | undefined, string]>([
@@ -14,5 +17,60 @@ describe('hostnameOf', () => {
 
   it('refuses a name sethostname(2) would refuse, naming the flag', () => {
     expect(() => hostnameOf('x'.repeat(65))).toThrow(/for "--hostname" flag: longer than 64/);
+  });
+});
+
+describe('parseVolume', () => {
+  it.each<[string, string[]]>([
+    ['/h:/c', ['rbind', 'rw']],
+    ['/h:/c:ro', ['rbind', 'ro']],
+    ['/h:/c:rw', ['rbind', 'rw']],
+    // SELinux labels: iza applies no SELinux context, so there is nothing to relabel.
+    ['/h:/c:z', ['rbind', 'rw']],
+    ['/h:/c:ro,Z', ['rbind', 'ro']],
+    ['/h:/c:rslave', ['rbind', 'rw', 'rslave']],
+    ['/h:/c:ro,rshared', ['rbind', 'ro', 'rshared']],
+    // docker accepts these consistency modes and ignores them on Linux.
+    ['/h:/c:cached', ['rbind', 'rw']],
+  ])('reads -v %s as docker does', (spec, options) => {
+    expect(parseVolume(spec)).toEqual({
+      destination: '/c',
+      type: 'bind',
+      source: '/h',
+      options,
+    });
+  });
+
+  it.each<[string, RegExp]>([
+    ['relative:/c', /named volumes/],
+    ['/h:c', /container path must be absolute/],
+    ['/h', /host\/path:\/container\/path/],
+    ['/h:/c:rx', /mode/],
+    ['/h:/c:ro,rw', /mode/],
+    ['/h:/c:shared,slave', /mode/],
+    ['/h:/', /cannot be \//],
+    ['/h:/x/..', /cannot be \//],
+  ])('refuses -v %s with a hint', (spec, hint) => {
+    let thrown: unknown;
+    try {
+      parseVolume(spec);
+    } catch (err) {
+      thrown = err;
+    }
+    expect(thrown).toMatchObject({
+      code: 'ERR_IZA_RUN_INVALID_VOLUME',
+      message: `invalid volume specification: '${spec}'`,
+      hint: expect.stringMatching(hint),
+    });
+  });
+
+  it('creates no directory while it reads the flag (ensureVolumeSources does, later)', () => {
+    const source = join(tmpdir(), `iza-volume-${process.pid}-${Date.now()}`);
+    const volume = parseVolume(`${source}:/c`);
+    expect(existsSync(source)).toBe(false);
+
+    ensureVolumeSources([volume]);
+    expect(existsSync(source)).toBe(true);
+    rmSync(source, { recursive: true });
   });
 });
