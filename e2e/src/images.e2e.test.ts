@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { failureReport, lines, parseImageRows, shortId } from './harness/cli-output.js';
 import { pushImage } from './harness/fixtures/push.js';
-import { iza } from './harness/iza.js';
+import { iza, izaBin } from './harness/iza.js';
 import { makeIzaRoot, removeIzaRoot } from './harness/iza-root.js';
 import { mountsUnder } from './harness/mountinfo.js';
 import { startRegistry, type Registry } from './harness/start-registry.js';
@@ -252,5 +252,54 @@ describe('iza rmi by ID and lookups by digest', () => {
     expect(report).toMatchObject({ exitCode: 1 });
     expect(report.errors).toEqual(["Error: Image 'nothing:here' not found"]);
     expect(report.hints).toEqual([expect.stringMatching(/iza images/)]);
+  });
+});
+
+describe('iza save and load through pipes, as docker users chain them', () => {
+  let own: string;
+  let other: string;
+
+  beforeAll(async () => {
+    own = await makeIzaRoot('images-pipes');
+    other = await makeIzaRoot('images-pipes-load');
+    expect(await iza(['pull', '-q', minimal().ref], { root: own })).toMatchObject({ exitCode: 0 });
+  });
+
+  afterAll(async () => {
+    expect(await removeIzaRoot(own)).toEqual([]);
+    expect(await removeIzaRoot(other)).toEqual([]);
+  });
+
+  it('saves to STDOUT without -o and loads a gzipped archive from STDIN', async () => {
+    const archive = join(own, 'piped.tar.gz');
+    const bin = izaBin();
+    const save = await execa(
+      'sh',
+      ['-c', `"${bin}" --root "${own}" save "$1" | gzip > "${archive}"`, 'sh', minimal().ref],
+      { reject: false },
+    );
+    expect(save).toMatchObject({ exitCode: 0, stderr: '' });
+
+    const load = await execa('sh', ['-c', `"${bin}" --root "${other}" load < "${archive}"`], {
+      reject: false,
+    });
+
+    expect(load).toMatchObject({ exitCode: 0, stdout: `Loaded image: ${minimal().ref}` });
+    const inspect = await iza(['image', 'inspect', minimal().ref], { root: other });
+    expect(JSON.parse(inspect.stdout)).toMatchObject([{ Id: minimal().configDigest }]);
+  });
+
+  it('writes an archive skopeo reads (oci-archive) to STDOUT', async () => {
+    const archive = join(own, 'piped.tar');
+    const bin = izaBin();
+    await execa('sh', [
+      '-c',
+      `"${bin}" --root "${own}" save "$1" > "${archive}"`,
+      'sh',
+      minimal().ref,
+    ]);
+
+    const inspect = await execa('skopeo', ['inspect', '--config', `oci-archive:${archive}`]);
+    expect(JSON.parse(inspect.stdout)).toMatchObject({ config: { Cmd: ['/bin/sh'] } });
   });
 });
