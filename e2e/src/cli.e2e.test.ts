@@ -53,6 +53,51 @@ describe('iza', () => {
     }
   });
 
+  // STYLE.md: positionals in UPPERCASE, one line per option with its default, an example each;
+  // docker's layout: usage, positionals, the command's options, then the global ones.
+  it.each([
+    'run',
+    'pull',
+    'images',
+    'rmi',
+    'save',
+    'load',
+    'login',
+    'logout',
+    'info',
+    'image',
+    'image inspect',
+    'image mount',
+    'image umount',
+    'image prune',
+    'image ls',
+    'image rm',
+  ])("prints the help of iza %s in docker's layout", async (name) => {
+    const command = name.split(' ');
+    const result = await iza([...command, '--help']);
+
+    expect(result).toMatchObject({ exitCode: 0, stderr: '' });
+    const out = result.stdout;
+    expect(out.split('\n')[0]).toMatch(new RegExp(`^Usage: iza ${command.join(' ')}\\b`));
+    expect(out).not.toMatch(/<[a-z]+(\.\.)?>|\[[a-z]+\.\.\]/);
+    expect(out).toContain('Examples:');
+    const globals = out.indexOf('Global Options:');
+    expect(globals).toBeGreaterThan(0);
+    expect(out.indexOf('--root')).toBeGreaterThan(globals);
+    const own = out.indexOf('\nOptions:');
+    if (own >= 0) expect(own).toBeLessThan(globals);
+  });
+
+  it('shows IMAGE and the command as positionals of iza run, its options before the globals', async () => {
+    const out = (await iza(['run', '--help'])).stdout;
+
+    expect(out.split('\n')[0]).toBe(
+      'Usage: iza run [OPTIONS] IMAGE|/HOST/BINARY [COMMAND] [ARG...]',
+    );
+    expect(out).toMatch(/^ {2}IMAGE {2,}/m);
+    expect(out.indexOf('--rm')).toBeLessThan(out.indexOf('Global Options:'));
+  });
+
   it('exits non-zero with one error line for an unknown command', async () => {
     const report = failureReport(await iza(['no-such-command'], { root }));
     expect(report.exitCode).not.toBe(0);

@@ -24,6 +24,11 @@ export interface CommandContext {
 export interface CommandModule {
   command: string;
   describe: string;
+  /**
+   * A group of subcommands (`iza image inspect`): the builder declares them on the parser itself
+   * instead of the command being one, so each has a help of its own.
+   */
+  subcommands?: boolean;
   /** Declares the command's options; `wrap` turns a handler into one for a subcommand. */
   builder(y: Argv, wrap: WrapHandler): Argv;
   handler(argv: Record<string, unknown>, ctx: CommandContext): Promise<number>;
@@ -98,14 +103,14 @@ export const commandTable: ReadonlyArray<{
   },
   {
     name: 'save',
-    usage: 'save -o FILE IMAGE [IMAGE...]',
-    describe: 'Save images to an OCI archive',
+    usage: 'save [OPTIONS] IMAGE [IMAGE...]',
+    describe: 'Save images to an OCI archive (a file, or STDOUT)',
     load: () => import('./commands/save.js'),
   },
   {
     name: 'load',
-    usage: 'load -i FILE',
-    describe: 'Load images from an OCI archive',
+    usage: 'load [OPTIONS]',
+    describe: 'Load images from an OCI archive (a file, or STDIN)',
     load: () => import('./commands/load.js'),
   },
   {

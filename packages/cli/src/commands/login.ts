@@ -5,11 +5,11 @@ import type { CommandModule } from '../command.js';
 import { engineFor } from '../engine-from-globals.js';
 
 const login: CommandModule = {
-  command: 'login [server]',
+  command: 'login [SERVER]',
   describe: "Log in to a registry (credentials kept in docker's config.json)",
   builder: (y: Argv) =>
     y
-      .positional('server', { type: 'string', describe: 'Registry host[:port]; default docker.io' })
+      .positional('SERVER', { type: 'string', describe: 'Registry host[:port]; default docker.io' })
       .option('username', { alias: 'u', type: 'string', describe: 'Username' })
       .option('password', {
         alias: 'p',
@@ -34,7 +34,7 @@ const login: CommandModule = {
       ctx.stderr.write('Error: give a username (-u) and a password (-p or --password-stdin)\n');
       return 125;
     }
-    const server = argv.server === undefined ? 'docker.io' : String(argv.server);
+    const server = argv.SERVER === undefined ? 'docker.io' : String(argv.SERVER);
     await engineFor(ctx).login(server, { username, password });
     ctx.stdout.write('Login Succeeded\n');
     return 0;

@@ -133,13 +133,13 @@ function flagHints(): Record<string, string> {
 
 /** `iza run`: docker's flags with docker's meaning. */
 const run: CommandModule = {
-  command: 'run <image> [command..]',
+  command: 'run <IMAGE> [COMMAND..]',
   describe: 'Run a command in a new container',
   valuedOptions: valuedFlags(RUN_OPTIONS),
 
   fast: {
     options: RUN_OPTIONS,
-    positionals: ['image'],
+    positionals: ['IMAGE'],
     missing: '"iza run" requires at least 1 argument: IMAGE, or /HOST/BINARY for no image',
     hints: flagHints(),
   },
@@ -147,11 +147,11 @@ const run: CommandModule = {
   builder: (y: Argv) =>
     addOptions(
       y
-        .positional('image', {
+        .positional('IMAGE', {
           type: 'string',
           describe: 'Image to run, or an absolute host path to run with no image',
         })
-        .positional('command', { type: 'string', array: true, describe: 'Command and arguments' }),
+        .positional('COMMAND', { type: 'string', array: true, describe: 'Command and arguments' }),
       RUN_OPTIONS,
     )
       .example(
@@ -167,7 +167,7 @@ const run: CommandModule = {
     const list = (k: string) => asList(argv[k]);
     return engineFor(ctx).run(
       {
-        image: String(argv.image),
+        image: String(argv.IMAGE),
         command: ctx.rest,
         entrypoint: str('entrypoint'),
         env: list('env'),

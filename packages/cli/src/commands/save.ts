@@ -5,11 +5,11 @@ import { engineFor } from '../engine-from-globals.js';
 import { copyFileTo, withTempArchive } from '../temp-archive.js';
 
 const save: CommandModule = {
-  command: 'save <images..>',
+  command: 'save <IMAGE..>',
   describe: 'Save one or more images to an OCI archive',
   builder: (y: Argv) =>
     y
-      .positional('images', { type: 'string', array: true, describe: 'Names or IDs' })
+      .positional('IMAGE', { type: 'string', array: true, describe: 'Names or IDs' })
       .option('output', {
         alias: 'o',
         type: 'string',
@@ -22,7 +22,7 @@ const save: CommandModule = {
       .example('iza save alpine:latest | gzip > alpine.tar.gz', 'Write it to a pipe'),
 
   async handler(argv, ctx) {
-    const images = (argv.images as string[]).map(String);
+    const images = (argv.IMAGE as string[]).map(String);
     const engine = engineFor(ctx);
     if (argv.output !== undefined) {
       await engine.saveImages(images, String(argv.output));
