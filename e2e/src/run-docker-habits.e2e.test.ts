@@ -94,6 +94,20 @@ describe('docker flags iza does not have', () => {
 });
 
 describe('edge values of the flags iza has', () => {
+  it('creates a missing -w under --read-only too, as docker does', async () => {
+    const result = await run(['--rm', '--read-only', '-w', '/made/here', image(), 'pwd']);
+    expect(result).toMatchObject({ exitCode: 0, stdout: '/made/here' });
+  });
+
+  it("refuses a relative -w in docker's words before anything else (125)", async () => {
+    const report = failureReport(await run(['--rm', '-w', 'relative', image(), 'pwd']));
+
+    expect(report).toMatchObject({ exitCode: 125, stackFrames: [] });
+    expect(report.errors).toEqual([
+      "Error: the working directory 'relative' is invalid, it needs to be an absolute path",
+    ]);
+  });
+
   it('uses the default hostname for --hostname "" (never the host name)', async () => {
     const result = await run([
       '--rm',

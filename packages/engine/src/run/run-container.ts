@@ -30,7 +30,7 @@ import { ensureVolumeSources, hostnameOf, isHostMode, parseVolume } from './run-
 import type { LimitOptions, OciMount, RunRequest } from './run-request.js';
 import { SignalRelay } from './signal-relay.js';
 import { attachTerminal } from './terminal.js';
-import { ensureWorkdir } from './workdir.js';
+import { checkWorkdir, ensureWorkdir } from './workdir.js';
 import { withDefined } from '../pull.js';
 
 /** The image a run starts from: its layer directories (bottom → top) and its config. */
@@ -77,6 +77,7 @@ export async function runContainer(ctx: RunContext, req: RunRequest): Promise<nu
     ? buildResources(dockerFlags(req.limits), { hostCpus: availableParallelism() })
     : undefined;
   const hostname = hostnameOf(req.hostname);
+  checkWorkdir(req.workdir);
   const volumes = req.volumes.map(parseVolume);
   const envFileLines = req.envFiles.flatMap(readEnvFile);
   const initBinary = req.init ? findInitBinary() : undefined;
@@ -169,8 +170,9 @@ export async function runContainer(ctx: RunContext, req: RunRequest): Promise<nu
       });
     }
 
-    const cwd = req.workdir ?? (image.config.WorkingDir || '/');
-    if (!req.readOnly) ensureWorkdir(rootfs.path, cwd);
+    const cwd = req.workdir || image.config.WorkingDir || '/';
+    // Made in the container's own layer before it starts, --read-only or not, as docker does.
+    ensureWorkdir(rootfs.path, cwd);
 
     // The container is what `iza-runtime create` would make of this config.json: the same
     // mapping, checks, cgroups (device rules included) and state, in this process.
