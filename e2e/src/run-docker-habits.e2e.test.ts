@@ -93,6 +93,32 @@ describe('docker flags iza does not have', () => {
   });
 });
 
+describe('--security-opt values docker users paste', () => {
+  it('takes apparmor=unconfined and label=disable: iza applies neither', async () => {
+    const opts = ['--security-opt', 'apparmor=unconfined', '--security-opt', 'label=disable'];
+    const result = await run(['--rm', ...opts, image(), 'true']);
+    expect(result).toMatchObject({ exitCode: 0, stderr: '' });
+  });
+
+  it('refuses an AppArmor profile it would not apply (125)', async () => {
+    const args = ['--rm', '--security-opt', 'apparmor=docker-default', image(), 'true'];
+    const report = failureReport(await run(args));
+    expect(report).toMatchObject({
+      exitCode: 125,
+      hints: ['hint: iza applies no AppArmor profile to containers'],
+    });
+  });
+
+  it('says once why a seccomp profile cannot be read', async () => {
+    const report = failureReport(
+      await run(['--rm', '--security-opt', 'seccomp=/no/such.json', image(), 'true']),
+    );
+    expect(report.errors).toEqual([
+      'Error: cannot load seccomp profile /no/such.json: no such file',
+    ]);
+  });
+});
+
 describe('edge values of the flags iza has', () => {
   it('creates a missing -w under --read-only too, as docker does', async () => {
     const result = await run(['--rm', '--read-only', '-w', '/made/here', image(), 'pwd']);
