@@ -120,6 +120,14 @@ describe('--security-opt values docker users paste', () => {
 });
 
 describe('edge values of the flags iza has', () => {
+  it.each([
+    ['--pids-limit 0 as no limit', ['--pids-limit', '0']],
+    ['--memory-swap 0 as no setting', ['--memory', '100m', '--memory-swap', '0']],
+  ])('takes %s, as docker', async (_what, flags) => {
+    const result = await run(['--rm', ...flags, image(), 'sh', '-c', 'echo ok']);
+    expect(result).toMatchObject({ exitCode: 0, stdout: 'ok' });
+  });
+
   it('creates a missing -w under --read-only too, as docker does', async () => {
     const result = await run(['--rm', '--read-only', '-w', '/made/here', image(), 'pwd']);
     expect(result).toMatchObject({ exitCode: 0, stdout: '/made/here' });

@@ -2,8 +2,7 @@ import { openSync, closeSync, existsSync } from 'node:fs';
 import { availableParallelism, release } from 'node:os';
 import { join } from 'node:path';
 
-import { buildResources, parseMemorySize } from '@iza/cgroups';
-import type { DockerResourceFlags } from '@iza/cgroups';
+import { buildResources } from '@iza/cgroups';
 import { IzaError } from '@iza/errors';
 import { defaultCapabilities, defaultMounts, resolveUser, setWindowSize } from '@iza/ns-native';
 import { createContainerFromSpec, deleteContainer, startContainer } from '@iza/oci-runtime';
@@ -20,6 +19,7 @@ import {
 import { buildEnvironment, readEnvFile } from './environment.js';
 import { writeEtcFiles } from './etc-files.js';
 import { exitCodeForExecError, exitCodeOf } from './exit-status.js';
+import { dockerFlags, hasLimits } from './limit-flags.js';
 import { buildHostRootfs } from './host-rootfs.js';
 import { cgroupsPathFor, ociSpecForRun, runtimeRoot } from './oci-spec.js';
 import { parseSecurityOptions } from './security-options.js';
@@ -27,11 +27,10 @@ import { buildProcessArgs } from './process-args.js';
 import type { ImageProcessConfig } from './process-args.js';
 import { identityOf } from './process-identity.js';
 import { ensureVolumeSources, hostnameOf, isHostMode, parseVolume } from './run-request.js';
-import type { LimitOptions, OciMount, RunRequest } from './run-request.js';
+import type { OciMount, RunRequest } from './run-request.js';
 import { SignalRelay } from './signal-relay.js';
 import { attachTerminal } from './terminal.js';
 import { checkWorkdir, ensureWorkdir } from './workdir.js';
-import { withDefined } from '../pull.js';
 
 /** The image a run starts from: its layer directories (bottom → top) and its config. */
 export interface RunImage {
@@ -272,57 +271,6 @@ export async function runContainer(ctx: RunContext, req: RunRequest): Promise<nu
     const errors = await cleanup.run();
     for (const e of errors) ctx.onWarning(`cleanup: ${e.message}`);
   }
-}
-
-/** The limit flags in the types @iza/cgroups takes; integer flags are checked here. */
-function dockerFlags(l: LimitOptions): DockerResourceFlags {
-  sizeFlag('--memory', l.memory);
-  sizeFlag('--memory-reservation', l.memoryReservation);
-  if (l.memorySwap !== '-1') sizeFlag('--memory-swap', l.memorySwap);
-  return withDefined({
-    memory: l.memory,
-    memorySwap: l.memorySwap,
-    memoryReservation: l.memoryReservation,
-    cpus: l.cpus,
-    cpuShares: integerFlag('--cpu-shares', l.cpuShares),
-    cpusetCpus: l.cpusetCpus,
-    pidsLimit: integerFlag('--pids-limit', l.pidsLimit),
-  });
-}
-
-/** docker's message for a size it cannot parse: the flag named, then why. */
-function sizeFlag(flag: string, value: string | undefined): void {
-  if (value === undefined) return;
-  try {
-    parseMemorySize(value);
-  } catch (err) {
-    throw new IzaError(
-      'ERR_IZA_RUN_INVALID_OPTION',
-      `invalid argument "${value}" for "${flag}" flag`,
-      {
-        cause: err,
-        hint: `${flag} takes a size with a unit: b, k, m or g (e.g. 100m)`,
-      },
-    );
-  }
-}
-
-function integerFlag(flag: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  if (!/^-?\d+$/.test(value.trim())) {
-    throw new IzaError(
-      'ERR_IZA_RUN_INVALID_OPTION',
-      `invalid argument "${value}" for "${flag}" flag: not an integer`,
-      {
-        hint: `${flag} takes a whole number`,
-      },
-    );
-  }
-  return Number(value);
-}
-
-function hasLimits(l: LimitOptions): boolean {
-  return Object.values(l).some((v) => v !== undefined);
 }
 
 /**
