@@ -303,3 +303,65 @@ describe('iza save and load through pipes, as docker users chain them', () => {
     expect(JSON.parse(inspect.stdout)).toMatchObject({ config: { Cmd: ['/bin/sh'] } });
   });
 });
+
+describe('iza images and inspect as docker users script them', () => {
+  let own: string;
+  const entrypoint = () => fixture('minimal:entrypoint');
+
+  beforeAll(async () => {
+    own = await makeIzaRoot('images-format');
+    for (const ref of [minimal().ref, entrypoint().ref, fixture('library/alpine:latest').ref]) {
+      expect(await iza(['pull', '-q', ref], { root: own })).toMatchObject({ exitCode: 0 });
+    }
+  });
+
+  afterAll(async () => {
+    expect(await removeIzaRoot(own)).toEqual([]);
+  });
+
+  const names = (stdout: string) => lines(stdout).sort();
+  const repository = () => minimal().ref.replace(/:latest$/, '');
+
+  it('lists one repository, or one tag of it, given as docker takes it', async () => {
+    const all = await iza(['images', '--format', '{{.Repository}}:{{.Tag}}', repository()], {
+      root: own,
+    });
+    const one = await iza(['images', '-q', entrypoint().ref], { root: own });
+
+    expect(names(all.stdout)).toEqual([entrypoint().ref, minimal().ref].sort());
+    expect(one.stdout).toBe(shortId(entrypoint().configDigest));
+  });
+
+  it('aligns a table template and adds --digests and --no-trunc columns', async () => {
+    const table = await iza(['images', '--format', 'table {{.Repository}}\\t{{.Tag}}'], {
+      root: own,
+    });
+    const [header] = lines(table.stdout);
+    expect(header?.split(/\s{2,}/)).toEqual(['REPOSITORY', 'TAG']);
+
+    const wide = await iza(['images', '--digests', '--no-trunc', minimal().ref], { root: own });
+    const [head, row] = lines(wide.stdout);
+    expect(head?.split(/\s{2,}/).slice(0, 4)).toEqual(['REPOSITORY', 'TAG', 'DIGEST', 'IMAGE ID']);
+    expect(row?.split(/\s{2,}/).slice(2, 4)).toEqual([minimal().digest, minimal().configDigest]);
+  });
+
+  it("prints a field of each image with inspect --format, in Go's notation", async () => {
+    const result = await iza(
+      ['inspect', '-f', '{{.Config.Entrypoint}} {{.Config.Cmd}}', entrypoint().ref, minimal().ref],
+      { root: own },
+    );
+    expect(result).toMatchObject({ exitCode: 0 });
+    expect(lines(result.stdout)).toEqual([
+      '[/bin/echo from-entrypoint] [default-arg]',
+      '<no value> [/bin/sh]',
+    ]);
+  });
+
+  it('refuses a template action it does not read, before printing anything', async () => {
+    const result = await iza(['images', '--format', '{{range .}}x{{end}}'], { root: own });
+    const report = failureReport(result);
+    expect(report).toMatchObject({ exitCode: 1, stackFrames: [] });
+    expect(result.stdout).toBe('');
+    expect(report.errors).toEqual(['Error: template: unsupported action {{range .}}']);
+  });
+});

@@ -85,7 +85,7 @@ export const commandTable: ReadonlyArray<{
   },
   {
     name: 'images',
-    usage: 'images [OPTIONS]',
+    usage: 'images [OPTIONS] [REPOSITORY[:TAG]]',
     describe: 'List images',
     load: () => import('./commands/images.js'),
   },
@@ -100,6 +100,12 @@ export const commandTable: ReadonlyArray<{
     usage: 'image COMMAND',
     describe: 'Manage images: inspect, mount, umount, prune, ls, rm',
     load: () => import('./commands/image.js'),
+  },
+  {
+    name: 'inspect',
+    usage: 'inspect [OPTIONS] IMAGE [IMAGE...]',
+    describe: 'Show the configuration of images as JSON (same as iza image inspect)',
+    load: () => import('./commands/inspect.js'),
   },
   {
     name: 'save',

@@ -34,7 +34,7 @@ export function normalizeFlags(
 
     if (arg.startsWith('--')) {
       const name = arg.slice(2).split('=')[0] as string;
-      const spec = long.get(name) ?? negated(long, name);
+      const spec = long.get(name);
       if (!spec && !HELP.has(name)) return { unknown: `--${name}` };
       const joinNext = spec?.type === 'string' && !arg.includes('=') && i + 1 < argv.length;
       out.push(joinNext ? `${arg}=${argv[++i] as string}` : arg);
@@ -70,11 +70,4 @@ export function normalizeFlags(
     }
   }
   return { argv: out };
-}
-
-/** yargs' `--no-flag` for a declared boolean `--flag`. */
-function negated(long: ReadonlyMap<string, OptionSpec>, name: string): OptionSpec | undefined {
-  if (!name.startsWith('no-')) return undefined;
-  const spec = long.get(name.slice(3));
-  return spec?.type === 'boolean' ? spec : undefined;
 }

@@ -105,6 +105,8 @@ export async function main(argv: string[], io = defaultIo()): Promise<number> {
     .help()
     .alias('help', 'h')
     .strict()
+    // docker has no --no-FLAG negations: --no-trunc is a flag of its own.
+    .parserConfiguration({ 'boolean-negation': false })
     .wrap(Math.min(100, io.stdout.columns || 100))
     .fail((msg, err) => {
       throw err ?? new UsageError(msg);

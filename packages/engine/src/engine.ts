@@ -17,6 +17,7 @@ import type { RegistryClient } from '@iza/registry';
 
 import type { EngineOptions } from './engine-options.js';
 import {
+  filterByReference,
   inspectImage,
   mountImage,
   platformMismatch,
@@ -123,8 +124,10 @@ export class Engine {
     );
   }
 
-  async listImages(): Promise<ImageSummary[]> {
-    return summarizeImages(await this.store());
+  /** `iza images [REPOSITORY[:TAG]]`: every stored image, or those `reference` names. */
+  async listImages(reference?: string): Promise<ImageSummary[]> {
+    const list = summarizeImages(await this.store());
+    return reference === undefined ? list : filterByReference(list, reference);
   }
 
   async inspectImage(ref: string): Promise<Record<string, unknown>> {

@@ -16,6 +16,8 @@ export interface ImageSummary {
   id: string;
   /** The manifest digest. */
   digest: string;
+  /** The digest the name was pulled as: the index's for a multi-platform image (docker's). */
+  repoDigest: string;
   created: string | undefined;
   size: number;
   /** The canonical name; undefined for a dangling image. */
@@ -30,10 +32,32 @@ export function summarizeImages(store: ImageStore): ImageSummary[] {
       tag,
       id: r.configDigest,
       digest: r.manifestDigest,
+      repoDigest: r.indexDigest ?? r.manifestDigest,
       created: r.created,
       size: r.size,
       name: r.name,
     };
+  });
+}
+
+/**
+ * The images `docker images REPOSITORY[:TAG]` lists: every tag of the repository, or that tag
+ * alone when one is given (`alpine`, `docker.io/library/alpine`, `alpine:3`). A pattern that is
+ * no reference matches nothing.
+ */
+export function filterByReference(list: ImageSummary[], pattern: string): ImageSummary[] {
+  let wanted: { repository: string; tag: string | undefined };
+  try {
+    const ref = parseReference(pattern);
+    const tagGiven = /:[^/]*$/.test(pattern.split('@')[0] ?? '');
+    wanted = { repository: ref.repository, tag: tagGiven ? ref.tag : undefined };
+  } catch {
+    return [];
+  }
+  return list.filter((i) => {
+    if (i.name === undefined) return false;
+    const ref = parseReference(i.name);
+    return ref.repository === wanted.repository && (wanted.tag === undefined || ref.tag === wanted.tag);
   });
 }
 

@@ -3,25 +3,9 @@ import type { Argv } from 'yargs';
 import type { CommandContext, CommandModule } from '../command.js';
 import { engineFor } from '../engine-from-globals.js';
 import { groupOwnOptions } from '../help-layout.js';
-import { printError } from '../output.js';
 import images from './images.js';
+import { inspectImages, inspectOptions } from './inspect.js';
 import rmi from './rmi.js';
-
-async function inspect(argv: Record<string, unknown>, ctx: CommandContext): Promise<number> {
-  const engine = engineFor(ctx);
-  const out = [];
-  let failed = false;
-  for (const ref of argv.IMAGE as string[]) {
-    try {
-      out.push(await engine.inspectImage(String(ref)));
-    } catch (err) {
-      printError(ctx.stderr, err);
-      failed = true;
-    }
-  }
-  ctx.stdout.write(`${JSON.stringify(out, null, 4)}\n`);
-  return failed ? 1 : 0;
-}
 
 async function mount(argv: Record<string, unknown>, ctx: CommandContext): Promise<number> {
   ctx.stdout.write(`${await engineFor(ctx).mountImage(String(argv.IMAGE))}\n`);
@@ -57,12 +41,8 @@ const image: CommandModule = {
       .command(
         'inspect <IMAGE..>',
         INSPECT,
-        (c) =>
-          sub(c.positional('IMAGE', NAMES), 'inspect IMAGE [IMAGE...]', INSPECT, [
-            'iza image inspect alpine:latest',
-            'Show the image config',
-          ]),
-        wrap(inspect),
+        (c) => sub(inspectOptions(c), 'inspect [OPTIONS] IMAGE [IMAGE...]', INSPECT),
+        wrap(inspectImages),
       )
       .command(
         'mount <IMAGE>',
@@ -109,9 +89,9 @@ const image: CommandModule = {
         wrap(prune),
       )
       .command(
-        'ls',
+        'ls [REPOSITORY]',
         LS,
-        (c) => sub(images.builder(c, wrap), 'ls [OPTIONS]', LS),
+        (c) => sub(images.builder(c, wrap), 'ls [OPTIONS] [REPOSITORY[:TAG]]', LS),
         wrap(images.handler),
       )
       .command(
@@ -131,7 +111,6 @@ const image: CommandModule = {
 };
 
 const NAME = { type: 'string', describe: 'Image name or ID' } as const;
-const NAMES = { type: 'string', array: true, describe: 'Image names or IDs' } as const;
 
 /**
  * A subcommand's help: its usage line, an example where the command it stands for has none, and
@@ -140,7 +119,7 @@ const NAMES = { type: 'string', array: true, describe: 'Image names or IDs' } as
 function sub(c: Argv, usage: string, describe: string, example?: [string, string]): Argv {
   c = c.usage(`Usage: iza image ${usage}\n\n${describe}`);
   if (example) c = c.example(...example);
-  return groupOwnOptions(c, ['IMAGE']);
+  return groupOwnOptions(c, ['IMAGE', 'REPOSITORY']);
 }
 
 export default image;
