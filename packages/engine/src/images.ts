@@ -57,7 +57,9 @@ export function filterByReference(list: ImageSummary[], pattern: string): ImageS
   return list.filter((i) => {
     if (i.name === undefined) return false;
     const ref = parseReference(i.name);
-    return ref.repository === wanted.repository && (wanted.tag === undefined || ref.tag === wanted.tag);
+    return (
+      ref.repository === wanted.repository && (wanted.tag === undefined || ref.tag === wanted.tag)
+    );
   });
 }
 

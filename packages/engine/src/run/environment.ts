@@ -83,8 +83,15 @@ function addUserValue(
       hint: fromFile ? 'each --env-file line is KEY=VALUE or KEY' : 'use -e KEY=VALUE or -e KEY',
     });
   }
+  const key = eq > 0 ? kv.slice(0, eq) : kv;
+  if (fromFile && /\s/.test(key)) {
+    // docker's check: `export A=1` from a shell script would otherwise set a key "export A".
+    throw new IzaError('ERR_IZA_RUN_INVALID_ENV', `variable '${key}' contains whitespaces`, {
+      hint: 'each --env-file line is KEY=VALUE or KEY, with no `export`',
+    });
+  }
   if (eq > 0) {
-    env.set(kv.slice(0, eq), kv.slice(eq + 1));
+    env.set(key, kv.slice(eq + 1));
     return;
   }
   const value = hostEnv[kv];

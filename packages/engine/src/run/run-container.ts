@@ -26,7 +26,13 @@ import { parseSecurityOptions } from './security-options.js';
 import { buildProcessArgs } from './process-args.js';
 import type { ImageProcessConfig } from './process-args.js';
 import { identityOf } from './process-identity.js';
-import { ensureVolumeSources, hostnameOf, isHostMode, parseVolume } from './run-request.js';
+import {
+  checkName,
+  ensureVolumeSources,
+  hostnameOf,
+  isHostMode,
+  parseVolume,
+} from './run-request.js';
 import type { OciMount, RunRequest } from './run-request.js';
 import { SignalRelay } from './signal-relay.js';
 import { attachTerminal } from './terminal.js';
@@ -76,6 +82,7 @@ export async function runContainer(ctx: RunContext, req: RunRequest): Promise<nu
     ? buildResources(dockerFlags(req.limits), { hostCpus: availableParallelism() })
     : undefined;
   const hostname = hostnameOf(req.hostname);
+  checkName(req.name);
   checkWorkdir(req.workdir);
   const volumes = req.volumes.map(parseVolume);
   const envFileLines = req.envFiles.flatMap(readEnvFile);
@@ -110,7 +117,7 @@ export async function runContainer(ctx: RunContext, req: RunRequest): Promise<nu
   try {
     const { dir, state } = createContainerState(ctx.root, {
       id,
-      name: req.name ?? `iza_${id.slice(0, 12)}`,
+      name: req.name || `iza_${id.slice(0, 12)}`,
       image: image.name,
     });
     cleanup.push('removing the container state', () => removeContainerDir(ctx.root, id));

@@ -3,7 +3,7 @@ import { existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { ensureVolumeSources, hostnameOf, parseVolume } from './run-request.js';
+import { checkName, ensureVolumeSources, hostnameOf, parseVolume } from './run-request.js';
 
 describe('hostnameOf', () => {
   it.each<[string | undefined, string]>([
@@ -72,5 +72,15 @@ describe('parseVolume', () => {
     ensureVolumeSources([volume]);
     expect(existsSync(source)).toBe(true);
     rmSync(source, { recursive: true });
+  });
+});
+
+describe('checkName', () => {
+  it.each([undefined, '', 'web', 'web-1.a_b', 'A9'])('takes %j', (name) => {
+    expect(() => checkName(name)).not.toThrow();
+  });
+
+  it.each(['x', 'bad name', 'a/b', '-lead', '.dot', 'é1'])('refuses %j as docker', (name) => {
+    expect(() => checkName(name)).toThrow(/invalid container name/);
   });
 });

@@ -96,6 +96,18 @@ export function ensureVolumeSources(volumes: readonly OciMount[]): void {
   }
 }
 
+/**
+ * docker's container names: `[a-zA-Z0-9][a-zA-Z0-9_.-]+`, or none (absent or empty: iza makes
+ * one up); ERR_IZA_RUN_INVALID_OPTION otherwise.
+ */
+export function checkName(name: string | undefined): void {
+  if (!name || /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/.test(name)) return;
+  throw new IzaError(
+    'ERR_IZA_RUN_INVALID_OPTION',
+    `invalid container name (${name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`,
+  );
+}
+
 /** The container's host name: `--hostname`, or iza's default when it is absent or empty. */
 export function hostnameOf(flag: string | undefined): string {
   // docker treats an empty --hostname as none given; passing it on would leave the host's name.
