@@ -53,6 +53,51 @@ describe('iza', () => {
     }
   });
 
+  // STYLE.md: positionals in UPPERCASE, one line per option with its default, an example each;
+  // docker's layout: usage, positionals, the command's options, then the global ones.
+  it.each([
+    'run',
+    'pull',
+    'images',
+    'rmi',
+    'save',
+    'load',
+    'login',
+    'logout',
+    'info',
+    'image',
+    'image inspect',
+    'image mount',
+    'image umount',
+    'image prune',
+    'image ls',
+    'image rm',
+  ])("prints the help of iza %s in docker's layout", async (name) => {
+    const command = name.split(' ');
+    const result = await iza([...command, '--help']);
+
+    expect(result).toMatchObject({ exitCode: 0, stderr: '' });
+    const out = result.stdout;
+    expect(out.split('\n')[0]).toMatch(new RegExp(`^Usage: iza ${command.join(' ')}\\b`));
+    expect(out).not.toMatch(/<[a-z]+(\.\.)?>|\[[a-z]+\.\.\]/);
+    expect(out).toContain('Examples:');
+    const globals = out.indexOf('Global Options:');
+    expect(globals).toBeGreaterThan(0);
+    expect(out.indexOf('--root')).toBeGreaterThan(globals);
+    const own = out.indexOf('\nOptions:');
+    if (own >= 0) expect(own).toBeLessThan(globals);
+  });
+
+  it('shows IMAGE and the command as positionals of iza run, its options before the globals', async () => {
+    const out = (await iza(['run', '--help'])).stdout;
+
+    expect(out.split('\n')[0]).toBe(
+      'Usage: iza run [OPTIONS] IMAGE|/HOST/BINARY [COMMAND] [ARG...]',
+    );
+    expect(out).toMatch(/^ {2}IMAGE {2,}/m);
+    expect(out.indexOf('--rm')).toBeLessThan(out.indexOf('Global Options:'));
+  });
+
   it('exits non-zero with one error line for an unknown command', async () => {
     const report = failureReport(await iza(['no-such-command'], { root }));
     expect(report.exitCode).not.toBe(0);
@@ -69,6 +114,37 @@ describe('iza', () => {
     expect(await iza(['--version'], { env })).toMatchObject({ exitCode: 0 });
     const result = await iza(['run', '--rm', '/bin/sh', '-c', 'echo ok'], { root, env });
     expect(result).toMatchObject({ exitCode: 0, stdout: 'ok' });
+  });
+
+  // Node 20 looks for its own --env-file anywhere in argv, after the script name too: iza's
+  // --env-file (and a container command's) was read by the node running iza, as root.
+  it('reads --env-file for the container, never for the node running iza', async () => {
+    const marker = join(root, 'node-loaded-it');
+    const script = join(root, 'hook.cjs');
+    await writeFile(script, `require('fs').writeFileSync(${JSON.stringify(marker)}, 'x');\n`);
+    const envFile = join(root, 'app.env');
+    await writeFile(envFile, `NODE_OPTIONS=--require ${script}\nAPP=1\n`);
+
+    const result = await iza(['run', '--env-file', envFile, '/usr/bin/env'], { root });
+
+    expect(result).toMatchObject({ exitCode: 0 });
+    expect(result.stdout.split('\n')).toEqual(
+      expect.arrayContaining([`NODE_OPTIONS=--require ${script}`, 'APP=1']),
+    );
+    expect(readMaybe(marker)).toBeUndefined();
+  });
+
+  it.each([
+    ['from its snapshot', {}],
+    // A NODE_OPTIONS the env file would have set is not overridden: node wins there anyway.
+    ['from its bundle', { NODE_OPTIONS: '--no-warnings' }],
+  ])('reports a missing --env-file as its own one-line error (125) %s', async (_, env) => {
+    const missing = join(root, 'missing.env');
+    const result = await iza(['run', '--env-file', missing, '/bin/true'], { root, env });
+    const report = failureReport(result);
+
+    expect(report).toMatchObject({ exitCode: 125, stackFrames: [] });
+    expect(report.errors).toEqual([`Error: cannot read env file ${missing}: no such file`]);
   });
 });
 

@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { failureReport, lines, parseImageRows, shortId } from './harness/cli-output.js';
 import { pushImage } from './harness/fixtures/push.js';
-import { iza } from './harness/iza.js';
+import { iza, izaBin } from './harness/iza.js';
 import { makeIzaRoot, removeIzaRoot } from './harness/iza-root.js';
 import { mountsUnder } from './harness/mountinfo.js';
 import { startRegistry, type Registry } from './harness/start-registry.js';
@@ -182,5 +182,186 @@ describe('iza rmi and image prune', () => {
     const report = failureReport(await iza(['rmi', 'nothing:here'], { root }));
     expect(report).toMatchObject({ exitCode: 1, stackFrames: [] });
     expect(report.errors).toHaveLength(1);
+  });
+});
+
+describe('iza rmi by ID and lookups by digest', () => {
+  // minimal:latest and library/alpine:latest are one image (one ID) under two names.
+  let own: string;
+  const alpine = () => fixture('library/alpine:latest');
+  const pullBoth = async () => {
+    for (const ref of [minimal().ref, alpine().ref]) {
+      expect(await iza(['pull', '-q', ref], { root: own })).toMatchObject({ exitCode: 0 });
+    }
+  };
+  const names = async () =>
+    parseImageRows((await iza(['images', '--format', 'json'], { root: own })).stdout).map(
+      (r) => `${r.Repository}:${r.Tag}`,
+    );
+
+  beforeAll(async () => {
+    own = await makeIzaRoot('images-by-id');
+  });
+
+  afterAll(async () => {
+    expect(await removeIzaRoot(own)).toEqual([]);
+  });
+
+  it('refuses an ID that two names share, and removes neither (docker: conflict)', async () => {
+    await pullBoth();
+    const id = shortId(minimal().configDigest);
+
+    const report = failureReport(await iza(['rmi', id], { root: own }));
+
+    expect(report).toMatchObject({ exitCode: 1, stackFrames: [] });
+    expect(report.errors).toHaveLength(1);
+    expect(report.errors[0]).toMatch(/referenced by 2 names/);
+    expect((await names()).sort()).toEqual([alpine().ref, minimal().ref].sort());
+  });
+
+  it('removes every name of the ID with -f, then the image', async () => {
+    const id = shortId(minimal().configDigest);
+    const result = await iza(['rmi', '-f', id], { root: own });
+
+    expect(result).toMatchObject({ exitCode: 0 });
+    expect(lines(result.stdout)).toEqual(
+      expect.arrayContaining([
+        `Untagged: ${minimal().ref}`,
+        `Untagged: ${alpine().ref}`,
+        `Deleted: ${minimal().configDigest}`,
+      ]),
+    );
+    expect(await names()).toEqual([]);
+  });
+
+  it('runs and inspects repo@DIGEST of an image pulled by tag, without pulling it again', async () => {
+    await pullBoth();
+    const byDigest = minimal().ref.replace(/:latest$/, `@${minimal().digest}`);
+
+    const run = await iza(['run', '--rm', '--pull', 'never', byDigest, 'true'], { root: own });
+    const inspect = await iza(['image', 'inspect', byDigest], { root: own });
+
+    expect(run).toMatchObject({ exitCode: 0, stderr: '' });
+    expect(JSON.parse(inspect.stdout)).toMatchObject([{ Id: minimal().configDigest }]);
+    expect((await names()).sort()).toEqual([alpine().ref, minimal().ref].sort());
+  });
+
+  it('says how to see what is stored when an image is not, without "pull it first"', async () => {
+    const report = failureReport(await iza(['image', 'inspect', 'nothing:here'], { root: own }));
+
+    expect(report).toMatchObject({ exitCode: 1 });
+    expect(report.errors).toEqual(["Error: Image 'nothing:here' not found"]);
+    expect(report.hints).toEqual([expect.stringMatching(/iza images/)]);
+  });
+});
+
+describe('iza save and load through pipes, as docker users chain them', () => {
+  let own: string;
+  let other: string;
+
+  beforeAll(async () => {
+    own = await makeIzaRoot('images-pipes');
+    other = await makeIzaRoot('images-pipes-load');
+    expect(await iza(['pull', '-q', minimal().ref], { root: own })).toMatchObject({ exitCode: 0 });
+  });
+
+  afterAll(async () => {
+    expect(await removeIzaRoot(own)).toEqual([]);
+    expect(await removeIzaRoot(other)).toEqual([]);
+  });
+
+  it('saves to STDOUT without -o and loads a gzipped archive from STDIN', async () => {
+    const archive = join(own, 'piped.tar.gz');
+    const bin = izaBin();
+    const save = await execa(
+      'sh',
+      ['-c', `"${bin}" --root "${own}" save "$1" | gzip > "${archive}"`, 'sh', minimal().ref],
+      { reject: false },
+    );
+    expect(save).toMatchObject({ exitCode: 0, stderr: '' });
+
+    const load = await execa('sh', ['-c', `"${bin}" --root "${other}" load < "${archive}"`], {
+      reject: false,
+    });
+
+    expect(load).toMatchObject({ exitCode: 0, stdout: `Loaded image: ${minimal().ref}` });
+    const inspect = await iza(['image', 'inspect', minimal().ref], { root: other });
+    expect(JSON.parse(inspect.stdout)).toMatchObject([{ Id: minimal().configDigest }]);
+  });
+
+  it('writes an archive skopeo reads (oci-archive) to STDOUT', async () => {
+    const archive = join(own, 'piped.tar');
+    const bin = izaBin();
+    await execa('sh', [
+      '-c',
+      `"${bin}" --root "${own}" save "$1" > "${archive}"`,
+      'sh',
+      minimal().ref,
+    ]);
+
+    const inspect = await execa('skopeo', ['inspect', '--config', `oci-archive:${archive}`]);
+    expect(JSON.parse(inspect.stdout)).toMatchObject({ config: { Cmd: ['/bin/sh'] } });
+  });
+});
+
+describe('iza images and inspect as docker users script them', () => {
+  let own: string;
+  const entrypoint = () => fixture('minimal:entrypoint');
+
+  beforeAll(async () => {
+    own = await makeIzaRoot('images-format');
+    for (const ref of [minimal().ref, entrypoint().ref, fixture('library/alpine:latest').ref]) {
+      expect(await iza(['pull', '-q', ref], { root: own })).toMatchObject({ exitCode: 0 });
+    }
+  });
+
+  afterAll(async () => {
+    expect(await removeIzaRoot(own)).toEqual([]);
+  });
+
+  const names = (stdout: string) => lines(stdout).sort();
+  const repository = () => minimal().ref.replace(/:latest$/, '');
+
+  it('lists one repository, or one tag of it, given as docker takes it', async () => {
+    const all = await iza(['images', '--format', '{{.Repository}}:{{.Tag}}', repository()], {
+      root: own,
+    });
+    const one = await iza(['images', '-q', entrypoint().ref], { root: own });
+
+    expect(names(all.stdout)).toEqual([entrypoint().ref, minimal().ref].sort());
+    expect(one.stdout).toBe(shortId(entrypoint().configDigest));
+  });
+
+  it('aligns a table template and adds --digests and --no-trunc columns', async () => {
+    const table = await iza(['images', '--format', 'table {{.Repository}}\\t{{.Tag}}'], {
+      root: own,
+    });
+    const [header] = lines(table.stdout);
+    expect(header?.split(/\s{2,}/)).toEqual(['REPOSITORY', 'TAG']);
+
+    const wide = await iza(['images', '--digests', '--no-trunc', minimal().ref], { root: own });
+    const [head, row] = lines(wide.stdout);
+    expect(head?.split(/\s{2,}/).slice(0, 4)).toEqual(['REPOSITORY', 'TAG', 'DIGEST', 'IMAGE ID']);
+    expect(row?.split(/\s{2,}/).slice(2, 4)).toEqual([minimal().digest, minimal().configDigest]);
+  });
+
+  it("prints a field of each image with inspect --format, in Go's notation", async () => {
+    const result = await iza(
+      ['inspect', '-f', '{{.Config.Entrypoint}} {{.Config.Cmd}}', entrypoint().ref, minimal().ref],
+      { root: own },
+    );
+    expect(result).toMatchObject({ exitCode: 0 });
+    expect(lines(result.stdout)).toEqual([
+      '[/bin/echo from-entrypoint] [default-arg]',
+      '<no value> [/bin/sh]',
+    ]);
+  });
+
+  it('refuses a template action it does not read, before printing anything', async () => {
+    const result = await iza(['images', '--format', '{{range .}}x{{end}}'], { root: own });
+    const report = failureReport(result);
+    expect(report).toMatchObject({ exitCode: 1, stackFrames: [] });
+    expect(result.stdout).toBe('');
+    expect(report.errors).toEqual(['Error: template: unsupported action {{range .}}']);
   });
 });

@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { execa } from 'execa';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { failureReport, lines } from './harness/cli-output.js';
 import { pushImage } from './harness/fixtures/push.js';
-import { iza } from './harness/iza.js';
+import { iza, izaBin } from './harness/iza.js';
 import { makeIzaRoot, removeIzaRoot } from './harness/iza-root.js';
 import { REGISTRY_USER, startRegistry, type Registry } from './harness/start-registry.js';
 import { fixture } from './harness/suite-state.js';
@@ -85,6 +86,25 @@ describe.each(['basic', 'token'] as const)('iza pull from a registry with %s aut
     expect(config.auths?.[registry.host]).toBeUndefined();
     const again = await iza(['pull', privateRef()], { root, env });
     expect(again.exitCode).toBe(1);
+  });
+
+  it('asks for the username and password on a terminal, as docker login does', async () => {
+    // script(1) gives iza a terminal and types both answers into it.
+    const command = `"${izaBin()}" --root "${root}" login "${registry.host}"`;
+    const typed = `${REGISTRY_USER.username}\r${REGISTRY_USER.password}\r`;
+    const result = await execa('script', ['-qec', command, '/dev/null'], {
+      reject: false,
+      input: typed,
+      env: { ...env, CI: '1' },
+      timeout: 60_000,
+    });
+
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toMatch(/Username: [\s\S]*Password: [\s\S]*Login Succeeded/);
+    const config = JSON.parse(await readFile(join(dockerConfig, 'config.json'), 'utf8'));
+    const expected = Buffer.from(`${REGISTRY_USER.username}:${REGISTRY_USER.password}`);
+    expect(config.auths[registry.host]).toEqual({ auth: expected.toString('base64') });
+    expect(await iza(['logout', registry.host], { root, env })).toMatchObject({ exitCode: 0 });
   });
 });
 

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { execa } from 'execa';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { cgroupsUnder, newCgroups } from './harness/cgroups.js';
@@ -75,6 +75,46 @@ describe('signals sent to iza', () => {
     expect(result.exitCode).toBe(code);
   });
 });
+
+describe('a signal sent to iza while it sets the container up', () => {
+  // Ctrl-C, `timeout` or a closed terminal right after `iza run` starts: iza is then between
+  // its first mount and the container's start. It used to die there at once, leaving a mount,
+  // the state directory and (when create was half done) a container init blocked on its exec
+  // fifo for ever, in cgroups nothing removed.
+  it.each(['SIGTERM', 'SIGINT', 'SIGHUP'] as const)(
+    'stops the run with 128+N and leaves nothing behind (%s)',
+    async (signal) => {
+      const marker = `iza-e2e-setup-${signal}-${process.pid}`;
+      const containers = join(root, 'containers');
+      const child = execa(
+        izaBin(),
+        ['--root', root, 'run', '--rm', '--init', image(), 'sh', '-c', 'sleep 30', marker],
+        { reject: false, env: { CI: '1' }, stdin: 'ignore', timeout: 60_000 },
+      );
+      // The state directory is iza's first write of a run: signal as soon as it exists.
+      for (let i = 0; i < 5000 && !hasEntries(containers); i++) {
+        await new Promise((r) => setTimeout(r, 1));
+      }
+      child.kill(signal);
+      const result = await child;
+
+      expect(result.exitCode).toBe(128 + constants.signals[signal]);
+      expect(readdirSync(containers)).toEqual([]);
+      expect(mountsUnder(root)).toEqual([]);
+      expect(newCgroups(cgroupsBefore)).toEqual([]);
+      expect(processesWithArg(marker)).toEqual([]);
+      expect(processesWithArg(root)).toEqual([]);
+    },
+  );
+});
+
+function hasEntries(dir: string): boolean {
+  try {
+    return readdirSync(dir).length > 0;
+  } catch {
+    return false;
+  }
+}
 
 describe('iza killed with SIGKILL', () => {
   it('leaves the next iza command to remove its container, mount, cgroup and state', async () => {

@@ -21,6 +21,8 @@ export interface IzaOptions {
   input?: string;
   /** Milliseconds before iza is killed (SIGKILL); default 120 s. */
   timeout?: number;
+  /** The directory iza runs in (relative paths a user types are relative to it). */
+  cwd?: string;
   /** Called with the pid as soon as iza is spawned (to kill it mid-way by pid). */
   onSpawn?: (pid: number) => void;
 }
@@ -51,6 +53,7 @@ export async function iza(args: string[], opts: IzaOptions = {}): Promise<IzaRes
     // does (from its snapshot); tests that need NODE_OPTIONS pass it in opts.env.
     env: { CI: '1', NO_COLOR: '1', NODE_OPTIONS: undefined, ...opts.env },
     ...(opts.input === undefined ? { stdin: 'ignore' } : { input: opts.input }),
+    ...(opts.cwd === undefined ? {} : { cwd: opts.cwd }),
   });
   if (child.pid !== undefined) opts.onSpawn?.(child.pid);
 

@@ -24,6 +24,11 @@ export interface CommandContext {
 export interface CommandModule {
   command: string;
   describe: string;
+  /**
+   * A group of subcommands (`iza image inspect`): the builder declares them on the parser itself
+   * instead of the command being one, so each has a help of its own.
+   */
+  subcommands?: boolean;
   /** Declares the command's options; `wrap` turns a handler into one for a subcommand. */
   builder(y: Argv, wrap: WrapHandler): Argv;
   handler(argv: Record<string, unknown>, ctx: CommandContext): Promise<number>;
@@ -34,9 +39,17 @@ export interface CommandModule {
   valuedOptions?: ReadonlySet<string>;
   /**
    * Declared for the hot path: when the arguments are plain (known options, no help), they are
-   * parsed from this table without loading yargs, and `positionals` name the positionals.
+   * parsed from this table without loading yargs, and `positionals` name the positionals. The
+   * flags are read with docker's syntax first (flag-syntax.ts), an unknown one refused by name.
    */
-  fast?: { options: readonly OptionSpec[]; positionals: readonly string[] };
+  fast?: {
+    options: readonly OptionSpec[];
+    positionals: readonly string[];
+    /** The usage error when the first positional is missing. */
+    missing: string;
+    /** A hint for a flag docker has and this command does not (`-d`: no detached containers). */
+    hints?: Readonly<Record<string, string>>;
+  };
 }
 
 /** A command handler. */
@@ -72,7 +85,7 @@ export const commandTable: ReadonlyArray<{
   },
   {
     name: 'images',
-    usage: 'images [OPTIONS]',
+    usage: 'images [OPTIONS] [REPOSITORY[:TAG]]',
     describe: 'List images',
     load: () => import('./commands/images.js'),
   },
@@ -89,15 +102,21 @@ export const commandTable: ReadonlyArray<{
     load: () => import('./commands/image.js'),
   },
   {
+    name: 'inspect',
+    usage: 'inspect [OPTIONS] IMAGE [IMAGE...]',
+    describe: 'Show the configuration of images as JSON (same as iza image inspect)',
+    load: () => import('./commands/inspect.js'),
+  },
+  {
     name: 'save',
-    usage: 'save -o FILE IMAGE [IMAGE...]',
-    describe: 'Save images to an OCI archive',
+    usage: 'save [OPTIONS] IMAGE [IMAGE...]',
+    describe: 'Save images to an OCI archive (a file, or STDOUT)',
     load: () => import('./commands/save.js'),
   },
   {
     name: 'load',
-    usage: 'load -i FILE',
-    describe: 'Load images from an OCI archive',
+    usage: 'load [OPTIONS]',
+    describe: 'Load images from an OCI archive (a file, or STDIN)',
     load: () => import('./commands/load.js'),
   },
   {

@@ -39,9 +39,10 @@ export async function pullInChild(
   platform: string | undefined,
 ): Promise<void> {
   // process.execArgv keeps the snapshot flag, process.argv[1] is the script (bundle or snapshot
-  // entry): the child starts the way this process did.
+  // entry): the child starts the way this process did, `--` included (bin/iza says why).
   const args = [
     ...process.execArgv,
+    '--',
     process.argv[1] ?? '',
     ...globalArgv,
     'pull',

@@ -89,8 +89,9 @@ export function globalOptionSpecs(): OptionSpec[] {
   ];
 }
 
-export function addGlobalOptions(y: Argv): Argv {
-  return addOptions(y, globalOptionSpecs(), true);
+/** Declares the global options on `y`, in help `group` when given. */
+export function addGlobalOptions(y: Argv, group?: string): Argv {
+  return addOptions(y, globalOptionSpecs(), true, group);
 }
 
 function splitList(value: string | undefined): string[] {

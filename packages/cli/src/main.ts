@@ -13,6 +13,8 @@ import {
   resolveGlobalOptions,
   valuedGlobalOptions,
 } from './global-options.js';
+import { normalizeFlags } from './flag-syntax.js';
+import { GLOBAL_GROUP, ownOptionsFirst, positionalsOf } from './help-layout.js';
 import { parseFast } from './option-table.js';
 import { printError } from './output.js';
 
@@ -37,6 +39,22 @@ export async function main(argv: string[], io = defaultIo()): Promise<number> {
     return EXIT_USAGE;
   }
   const mod: CommandModule | undefined = entry ? (await entry.load()).default : undefined;
+
+  if (mod?.fast) {
+    // docker's flag syntax for the command's own flags; an unknown flag stops here by name.
+    const specs = [...globalOptionSpecs(), ...mod.fast.options];
+    const checked = normalizeFlags(argv, commandIndex + 1, specs);
+    if ('unknown' in checked) {
+      const hint = mod.fast.hints?.[checked.unknown];
+      return usageError(io.stderr, name, `unknown flag: ${checked.unknown}`, hint);
+    }
+    argv = checked.argv;
+    const valued = new Set([...valuedGlobalOptions, ...(mod.valuedOptions ?? [])]);
+    const helpAsked = argv.some((a, i) => i > commandIndex && HELP_FLAGS.has(a));
+    if (!helpAsked && nextPositional(argv, commandIndex + 1, valued) < 0) {
+      return usageError(io.stderr, name, mod.fast.missing);
+    }
+  }
 
   let own = argv;
   let rest: string[] = [];
@@ -81,29 +99,47 @@ export async function main(argv: string[], io = defaultIo()): Promise<number> {
   // (`iza run`): yargs renders the whole help text of every non-default command it runs, just
   // in case the handler fails later, which cost more than the rest of `iza run` together.
   const args = mod ? [...own.slice(0, commandIndex), ...own.slice(commandIndex + 1)] : own;
-  let parser = addGlobalOptions(yargs(args))
+  let parser = yargs(args)
     .scriptName(mod ? `iza ${entry?.name}` : 'iza')
     .version(version())
     .help()
     .alias('help', 'h')
     .strict()
+    // docker has no --no-FLAG negations: --no-trunc is a flag of its own.
+    .parserConfiguration({ 'boolean-negation': false })
     .wrap(Math.min(100, io.stdout.columns || 100))
     .fail((msg, err) => {
       throw err ?? new UsageError(msg);
     });
-
   if (mod) {
-    const wrap: WrapHandler = (handler) => async (parsed) => {
-      exitCode = await handler(parsed, contextOf(parsed));
-    };
-    parser = parser.command(
-      mod.command.replace(/^\S+/, '$0'),
-      mod.describe,
-      (y) => mod.builder(y, wrap),
-      wrap(mod.handler),
-    );
-  } else {
+    // yargs' own words name no command; docker's say which one and what it needs.
+    const missing = `got %s argument(s), "iza ${entry?.name ?? ''}" requires at least %s`;
+    // A plural entry, as yargs' own locale has it (its types say string).
+    const plural = { one: missing, other: missing } as unknown as string;
+    parser = parser.updateStrings({
+      'Not enough non-option arguments: got %s, need at least %s': plural,
+    });
+  }
+
+  const wrap: WrapHandler = (handler) => async (parsed) => {
+    exitCode = await handler(parsed, contextOf(parsed));
+  };
+  if (mod?.subcommands) {
+    // A group (`iza image`): its subcommands are the parser's own, each with its own help.
+    parser = mod.builder(parser.usage(`Usage: iza ${entry?.usage}\n\n${mod.describe}`), wrap);
+    parser = addGlobalOptions(parser, GLOBAL_GROUP).group(['help', 'version'], GLOBAL_GROUP);
+  } else if (mod) {
+    // The usage line is docker's (commandTable); the command string only names positionals.
     parser = parser
+      .usage(`Usage: iza ${entry?.usage}\n\n${mod.describe}`)
+      .command(
+        mod.command.replace(/^\S+/, '$0'),
+        false,
+        (y) => ownOptionsFirst(mod.builder(y, wrap), positionalsOf(mod.command)),
+        wrap(mod.handler),
+      );
+  } else {
+    parser = addGlobalOptions(parser)
       .usage('Usage: iza [OPTIONS] COMMAND\n\nA container runtime that works like docker.')
       .epilogue(SETTINGS_PRECEDENCE)
       .demandCommand(1, 'no command given; see iza --help')
@@ -127,6 +163,20 @@ export async function main(argv: string[], io = defaultIo()): Promise<number> {
 }
 
 class UsageError extends Error {}
+
+const HELP_FLAGS = new Set(['--help', '-h']);
+
+/** docker's usage error: the line, a hint where there is one, where to read more; exit 125. */
+function usageError(
+  stderr: NodeJS.WritableStream,
+  command: string | undefined,
+  message: string,
+  hint?: string,
+): number {
+  stderr.write(`Error: ${message}\n${hint ? `hint: ${hint}\n` : ''}`);
+  stderr.write(`See 'iza ${command ?? ''} --help'.\n`.replace('  ', ' '));
+  return EXIT_USAGE;
+}
 
 /** A bad config file or variable: a usage error, found before the command did anything. */
 function isSettingsError(err: unknown): boolean {

@@ -16,10 +16,16 @@ export interface OptionSpec {
   defaultDescription?: string;
 }
 
-/** Declares `specs` on a yargs parser. */
-export function addOptions(y: Argv, specs: readonly OptionSpec[], global = false): Argv {
+/** Declares `specs` on a yargs parser (in help `group` when given). */
+export function addOptions(
+  y: Argv,
+  specs: readonly OptionSpec[],
+  global = false,
+  group?: string,
+): Argv {
   for (const s of specs) {
     const o: Options = { type: s.type, describe: s.describe, global };
+    if (group) o.group = group;
     if (s.alias) o.alias = s.alias;
     if (s.choices) o.choices = [...s.choices];
     if (s.default !== undefined) o.default = s.default;

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 
 import { createCgroupManager, detectCgroupLayout, removeStaleCgroups } from '@iza/cgroups';
 import type { CgroupManager } from '@iza/cgroups';
-import { IzaError, isIzaError } from '@iza/errors';
+import { IzaError } from '@iza/errors';
 import { openImageStore } from '@iza/layers';
 import type { ImageRecord, ImageStore } from '@iza/layers';
 import {
@@ -16,7 +16,15 @@ import {
 import type { RegistryClient } from '@iza/registry';
 
 import type { EngineOptions } from './engine-options.js';
-import { inspectImage, mountImage, splitName, summarizeImages, unmountImage } from './images.js';
+import {
+  filterByReference,
+  inspectImage,
+  mountImage,
+  platformMismatch,
+  splitName,
+  summarizeImages,
+  unmountImage,
+} from './images.js';
 import type { ImageSummary } from './images.js';
 import { collectInfo } from './info.js';
 import type { InfoReport } from './info.js';
@@ -26,6 +34,7 @@ import { runContainer } from './run/run-container.js';
 import type { RunImage, ImageRuntimeConfig } from './run/run-container.js';
 import type { RunRequest } from './run/run-request.js';
 import { sweepStaleContainers } from './run/stale-sweep.js';
+import { canonicalName, lookupImage, storeKey } from './image-lookup.js';
 import { listContainerStates } from './run/container-state.js';
 import { isAlive } from './run/process-identity.js';
 
@@ -52,8 +61,8 @@ export class Engine {
     }
     if (!this.#swept) {
       this.#swept = true;
-      await sweepStaleContainers(this.options.root, async (live) => {
-        await removeStaleCgroups(await detectCgroupLayout(), (name) => live.has(name));
+      await sweepStaleContainers(this.options.root, async (dead) => {
+        await removeStaleCgroups(await detectCgroupLayout(), (name) => !dead.has(name));
       });
     }
     return this.#store;
@@ -115,36 +124,52 @@ export class Engine {
     );
   }
 
-  async listImages(): Promise<ImageSummary[]> {
-    return summarizeImages(await this.store());
+  /** `iza images [REPOSITORY[:TAG]]`: every stored image, or those `reference` names. */
+  async listImages(reference?: string): Promise<ImageSummary[]> {
+    const list = summarizeImages(await this.store());
+    return reference === undefined ? list : filterByReference(list, reference);
   }
 
   async inspectImage(ref: string): Promise<Record<string, unknown>> {
     return inspectImage(await this.store(), await this.#localName(ref));
   }
 
-  /** `iza rmi`: untags the image and deletes what no other image uses. */
+  /**
+   * `iza rmi`: untags the image and deletes what no other image uses. By name, that name only; by
+   * ID, every name of the image, which takes `force` when it has several (docker's conflict).
+   */
   async removeImage(
     ref: string,
     options: { force?: boolean } = {},
   ): Promise<{ untagged: string[]; deleted: string[] }> {
     const store = await this.store();
-    const name = await this.#localName(ref);
-    const { repository, tag } = splitName(name);
+    const found = lookupImage(store, ref);
+    if (!found) throw noSuchImage(ref);
+    const byName = found.name !== undefined && found.name === canonicalName(ref);
+    const affected = store
+      .listImages()
+      .filter((r) => (byName ? r.name === found.name : r.configDigest === found.configDigest));
+
+    const names = new Set(affected.map(storeKey));
     const user = listContainerStates(this.options.root).find(
-      (c) => c.image === name && isAlive(c.owner),
+      (c) => names.has(c.image) && isAlive(c.owner),
     );
     if (user) {
       throw new IzaError(
         'ERR_IZA_IMAGE_IN_USE',
-        `conflict: unable to remove ${repository}:${tag}: container ${user.id.slice(0, 12)} is using it`,
+        `conflict: unable to remove ${ref}: container ${user.id.slice(0, 12)} is using it`,
         { hint: 'wait for that container to exit, then remove the image' },
       );
     }
-    await unmountImage(store, this.options.root, name);
-    const result = await store.removeImage(name, { force: options.force ?? false });
+    for (const name of names) await unmountImage(store, this.options.root, name);
+    // The store removes a name alone, or every name of an ID (refusing several without force).
+    const key = byName ? (found.name as string) : found.configDigest;
+    const result = await store.removeImage(key, { force: options.force ?? false });
     return {
-      untagged: result.untagged.length ? [`${repository}:${tag}`] : [],
+      untagged: result.untagged.map((n) => {
+        const { repository, tag } = splitName(n);
+        return `${repository}:${tag}`;
+      }),
       deleted: result.deleted,
     };
   }
@@ -217,11 +242,7 @@ export class Engine {
   /** The stored name `ref` stands for: a reference in any docker form, or an image ID prefix. */
   async #localName(ref: string): Promise<string> {
     const found = lookupImage(await this.store(), ref);
-    if (!found) {
-      throw new IzaError('ERR_IZA_IMAGE_NOT_FOUND', `Image '${ref}' not found`, {
-        hint: `pull it first: iza pull ${ref}`,
-      });
-    }
+    if (!found) throw noSuchImage(ref);
     return storeKey(found);
   }
 
@@ -237,7 +258,16 @@ export class Engine {
     onEvent?: (e: PullEvent) => void,
   ): Promise<RunImage> {
     const store = await this.store();
+    const wanted = platform === undefined ? undefined : parsePlatform(platform);
     let found = pull === 'always' ? undefined : lookupImage(store, ref);
+    // docker: an image of another platform than --platform asks for is pulled for that one.
+    const mismatch = (r: ImageRecord, hint: string) =>
+      wanted && platformMismatch(store, r, wanted, ref, hint);
+    if (found && mismatch(found, '')) {
+      if (pull === 'never')
+        throw mismatch(found, `pull it: iza pull --platform ${platform} ${ref}`);
+      found = undefined;
+    }
     if (!found && pull === 'never') {
       throw new IzaError('ERR_IZA_IMAGE_NOT_FOUND', `Image '${ref}' not found`, {
         hint: `pull it first: iza pull ${ref}`,
@@ -249,6 +279,8 @@ export class Engine {
       found = lookupImage(store, ref);
     }
     if (!found) throw new IzaError('ERR_IZA_IMAGE_NOT_FOUND', `Image '${ref}' not found`);
+    const wrong = mismatch(found, `the registry has no ${platform} image under this name`);
+    if (wrong) throw wrong;
 
     const image = store.getImage(storeKey(found));
     return {
@@ -256,35 +288,6 @@ export class Engine {
       layerDirs: image.layerDirs,
       config: (image.config.config ?? {}) as ImageRuntimeConfig,
     };
-  }
-}
-
-/**
- * The local image `ref` names, as docker resolves it: a reference in any docker form
- * (`alpine` = docker.io/library/alpine:latest), else an image ID prefix. Undefined when absent.
- */
-export function lookupImage(store: ImageStore, ref: string): ImageRecord | undefined {
-  for (const candidate of new Set([canonicalName(ref), ref])) {
-    try {
-      return store.findImage(candidate);
-    } catch (err) {
-      if (!isIzaError(err, 'ERR_IZA_LAYERS_IMAGE_NOT_FOUND')) throw err;
-    }
-  }
-  return undefined;
-}
-
-/** How the store finds `record` again: its name, or its ID when it is dangling. */
-export function storeKey(record: ImageRecord): string {
-  return record.name ?? record.configDigest;
-}
-
-/** The store's name for `ref`: its canonical form when it parses, else `ref` (an ID prefix). */
-export function canonicalName(ref: string): string {
-  try {
-    return parseReference(ref).toString();
-  } catch {
-    return ref;
   }
 }
 
@@ -296,6 +299,13 @@ export function createEngine(options: EngineOptions): Engine {
 export function dockerConfigPathFrom(env: Readonly<Record<string, string | undefined>>): string {
   if (env.DOCKER_CONFIG) return join(env.DOCKER_CONFIG, 'config.json');
   return join(env.HOME || '/root', '.docker', 'config.json');
+}
+
+/** The original iza's message for an absent image, with a hint for commands that never pull. */
+function noSuchImage(ref: string): IzaError {
+  return new IzaError('ERR_IZA_IMAGE_NOT_FOUND', `Image '${ref}' not found`, {
+    hint: 'iza images lists the stored images (names, or IDs as a prefix of 4 digits or more)',
+  });
 }
 
 /** Drops a warning nobody asked to see. */

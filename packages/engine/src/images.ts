@@ -1,9 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import type { ImageStore } from '@iza/layers';
+import type { ImageRecord, ImageStore } from '@iza/layers';
 import { cleanupRootfs, mountRootfs } from '@iza/overlay';
-import { parseReference } from '@iza/registry';
+import { IzaError } from '@iza/errors';
+import { formatPlatform, parseReference, platformMatches } from '@iza/registry';
+import type { Platform } from '@iza/registry';
 
 /** One row of `iza images`. */
 export interface ImageSummary {
@@ -14,6 +16,8 @@ export interface ImageSummary {
   id: string;
   /** The manifest digest. */
   digest: string;
+  /** The digest the name was pulled as: the index's for a multi-platform image (docker's). */
+  repoDigest: string;
   created: string | undefined;
   size: number;
   /** The canonical name; undefined for a dangling image. */
@@ -28,10 +32,34 @@ export function summarizeImages(store: ImageStore): ImageSummary[] {
       tag,
       id: r.configDigest,
       digest: r.manifestDigest,
+      repoDigest: r.indexDigest ?? r.manifestDigest,
       created: r.created,
       size: r.size,
       name: r.name,
     };
+  });
+}
+
+/**
+ * The images `docker images REPOSITORY[:TAG]` lists: every tag of the repository, or that tag
+ * alone when one is given (`alpine`, `docker.io/library/alpine`, `alpine:3`). A pattern that is
+ * no reference matches nothing.
+ */
+export function filterByReference(list: ImageSummary[], pattern: string): ImageSummary[] {
+  let wanted: { repository: string; tag: string | undefined };
+  try {
+    const ref = parseReference(pattern);
+    const tagGiven = /:[^/]*$/.test(pattern.split('@')[0] ?? '');
+    wanted = { repository: ref.repository, tag: tagGiven ? ref.tag : undefined };
+  } catch {
+    return [];
+  }
+  return list.filter((i) => {
+    if (i.name === undefined) return false;
+    const ref = parseReference(i.name);
+    return (
+      ref.repository === wanted.repository && (wanted.tag === undefined || ref.tag === wanted.tag)
+    );
   });
 }
 
@@ -66,6 +94,32 @@ export function inspectImage(store: ImageStore, name: string): Record<string, un
     Size: record.size,
     Metadata: { LayerDirs: image.layerDirs },
   };
+}
+
+/**
+ * ERR_IZA_IMAGE_PLATFORM_MISMATCH when the stored image `record` is not one a host of `wanted`
+ * runs (docker's check for `run --platform`), else undefined.
+ */
+export function platformMismatch(
+  store: ImageStore,
+  record: ImageRecord,
+  wanted: Platform,
+  ref: string,
+  hint: string,
+): IzaError | undefined {
+  const { config } = store.getImage(record.name ?? record.configDigest);
+  const actual: Platform = {
+    os: config.os ?? 'linux',
+    architecture: config.architecture ?? '',
+    ...(config.variant ? { variant: config.variant } : {}),
+  };
+  if (platformMatches(wanted, actual)) return undefined;
+  return new IzaError(
+    'ERR_IZA_IMAGE_PLATFORM_MISMATCH',
+    `image with reference ${ref} was found but does not match the specified platform: ` +
+      `wanted ${formatPlatform(wanted)}, actual: ${formatPlatform(actual)}`,
+    { hint },
+  );
 }
 
 /** The directory an image mount lives in, keyed by the image ID. */

@@ -1,4 +1,5 @@
-export { Engine, createEngine, canonicalName, dockerConfigPathFrom } from './engine.js';
+export { Engine, createEngine, dockerConfigPathFrom } from './engine.js';
+export { canonicalName } from './image-lookup.js';
 export type { EngineOptions } from './engine-options.js';
 export type { PullEvent, PullResult, PullOptions, LayerInfo } from './pull.js';
 export type { RunRequest, LimitOptions } from './run/run-request.js';

@@ -2,33 +2,18 @@ import type { Argv } from 'yargs';
 
 import type { CommandContext, CommandModule } from '../command.js';
 import { engineFor } from '../engine-from-globals.js';
-import { printError } from '../output.js';
+import { groupOwnOptions } from '../help-layout.js';
 import images from './images.js';
+import { inspectImages, inspectOptions } from './inspect.js';
 import rmi from './rmi.js';
 
-async function inspect(argv: Record<string, unknown>, ctx: CommandContext): Promise<number> {
-  const engine = engineFor(ctx);
-  const out = [];
-  let failed = false;
-  for (const ref of argv.images as string[]) {
-    try {
-      out.push(await engine.inspectImage(String(ref)));
-    } catch (err) {
-      printError(ctx.stderr, err);
-      failed = true;
-    }
-  }
-  ctx.stdout.write(`${JSON.stringify(out, null, 4)}\n`);
-  return failed ? 1 : 0;
-}
-
 async function mount(argv: Record<string, unknown>, ctx: CommandContext): Promise<number> {
-  ctx.stdout.write(`${await engineFor(ctx).mountImage(String(argv.image))}\n`);
+  ctx.stdout.write(`${await engineFor(ctx).mountImage(String(argv.IMAGE))}\n`);
   return 0;
 }
 
 async function umount(argv: Record<string, unknown>, ctx: CommandContext): Promise<number> {
-  await engineFor(ctx).unmountImage(String(argv.image));
+  await engineFor(ctx).unmountImage(String(argv.IMAGE));
   return 0;
 }
 
@@ -39,59 +24,80 @@ async function prune(argv: Record<string, unknown>, ctx: CommandContext): Promis
   return 0;
 }
 
+const INSPECT = 'Show the configuration of one or more images as JSON';
+const MOUNT = 'Mount an image read-only and print the path of its root filesystem';
+const UMOUNT = 'Unmount an image mounted with iza image mount';
+const PRUNE = 'Remove unused blobs, layers and leftovers of interrupted pulls';
+const LS = 'List images (same as iza images)';
+const RM = 'Remove images (same as iza rmi)';
+
 /** `iza image inspect|mount|umount|prune|ls|rm`, as docker's and podman's `image` group. */
 const image: CommandModule = {
-  command: 'image <command>',
+  command: 'image <COMMAND>',
   describe: 'Manage images',
+  subcommands: true,
   builder: (y: Argv, wrap) =>
     y
       .command(
-        'inspect <images..>',
-        'Show the configuration of one or more images as JSON',
-        (c) => c.positional('images', { type: 'string', array: true }),
-        wrap(inspect),
+        'inspect <IMAGE..>',
+        INSPECT,
+        (c) => sub(inspectOptions(c), 'inspect [OPTIONS] IMAGE [IMAGE...]', INSPECT),
+        wrap(inspectImages),
       )
       .command(
-        'mount <image>',
-        'Mount an image read-only and print the path of its root filesystem',
-        (c) => c.positional('image', { type: 'string' }),
+        'mount <IMAGE>',
+        MOUNT,
+        (c) =>
+          sub(c.positional('IMAGE', NAME), 'mount IMAGE', MOUNT, [
+            'iza image mount alpine:latest',
+            'Print the path of a read-only root filesystem',
+          ]),
         wrap(mount),
       )
       .command(
-        ['umount <image>', 'unmount <image>'],
-        'Unmount an image mounted with iza image mount',
-        (c) => c.positional('image', { type: 'string' }),
+        ['umount <IMAGE>', 'unmount <IMAGE>'],
+        UMOUNT,
+        (c) =>
+          sub(c.positional('IMAGE', NAME), 'umount IMAGE', UMOUNT, [
+            'iza image umount alpine:latest',
+            'Unmount what iza image mount mounted',
+          ]),
         wrap(umount),
       )
       .command(
         'prune',
-        'Remove unused blobs, layers and leftovers of interrupted pulls',
+        PRUNE,
         (c) =>
-          c
-            .option('all', {
-              alias: 'a',
-              type: 'boolean',
-              default: false,
-              describe: 'Remove all images too',
-            })
-            .option('force', {
-              alias: 'f',
-              type: 'boolean',
-              default: false,
-              describe: 'Do not ask (iza never asks)',
-            }),
+          sub(
+            c
+              .option('all', {
+                alias: 'a',
+                type: 'boolean',
+                default: false,
+                describe: 'Remove all images too',
+              })
+              .option('force', {
+                alias: 'f',
+                type: 'boolean',
+                default: false,
+                describe: 'Do not ask (iza never asks)',
+              }),
+            'prune [OPTIONS]',
+            PRUNE,
+            ['iza image prune', 'Remove dangling images, unused blobs and layers'],
+          ),
         wrap(prune),
       )
       .command(
-        'ls',
-        'List images (same as iza images)',
-        (c) => images.builder(c, wrap),
+        'ls [REPOSITORY]',
+        LS,
+        (c) => sub(images.builder(c, wrap), 'ls [OPTIONS] [REPOSITORY[:TAG]]', LS),
         wrap(images.handler),
       )
       .command(
-        'rm <images..>',
-        'Remove images (same as iza rmi)',
-        (c) => rmi.builder(c, wrap),
+        'rm <IMAGE..>',
+        RM,
+        (c) => sub(rmi.builder(c, wrap), 'rm [OPTIONS] IMAGE [IMAGE...]', RM),
         wrap(rmi.handler),
       )
       .demandCommand(1, 'give an image command: inspect, mount, umount, prune, ls, rm')
@@ -103,5 +109,17 @@ const image: CommandModule = {
     return 125;
   },
 };
+
+const NAME = { type: 'string', describe: 'Image name or ID' } as const;
+
+/**
+ * A subcommand's help: its usage line, an example where the command it stands for has none, and
+ * its positionals, its own options, then the global ones (help-layout.ts).
+ */
+function sub(c: Argv, usage: string, describe: string, example?: [string, string]): Argv {
+  c = c.usage(`Usage: iza image ${usage}\n\n${describe}`);
+  if (example) c = c.example(...example);
+  return groupOwnOptions(c, ['IMAGE', 'REPOSITORY']);
+}
 
 export default image;

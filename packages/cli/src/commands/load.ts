@@ -2,6 +2,7 @@ import type { Argv } from 'yargs';
 
 import type { CommandModule } from '../command.js';
 import { engineFor } from '../engine-from-globals.js';
+import { copyToFile, withTempArchive } from '../temp-archive.js';
 
 const load: CommandModule = {
   command: 'load',
@@ -11,13 +12,28 @@ const load: CommandModule = {
       .option('input', {
         alias: 'i',
         type: 'string',
-        demandOption: true,
-        describe: 'Read from this file',
+        describe: 'Read from this file instead of STDIN (gzip-compressed too)',
       })
-      .example('iza load -i alpine.tar', 'Load the images saved with iza save'),
+      .example('iza load -i alpine.tar', 'Load the images saved with iza save')
+      .example('iza load < alpine.tar', 'Read them from STDIN'),
 
   async handler(argv, ctx) {
-    const names = await engineFor(ctx).loadImages(String(argv.input));
+    const engine = engineFor(ctx);
+    let names: string[];
+    if (argv.input !== undefined) {
+      names = await engine.loadImages(String(argv.input));
+    } else if (process.stdin.isTTY) {
+      ctx.stderr.write(
+        'Error: requested load from stdin, but stdin is empty\n' +
+          'hint: give the archive with -i FILE, or redirect it: iza load < FILE\n',
+      );
+      return 125;
+    } else {
+      names = await withTempArchive(ctx.env, async (path) => {
+        await copyToFile(process.stdin, path);
+        return engine.loadImages(path);
+      });
+    }
     for (const n of names) ctx.stdout.write(`Loaded image: ${n}\n`);
     return 0;
   },

@@ -5,11 +5,11 @@ import { engineFor } from '../engine-from-globals.js';
 import { pullReport, pullWithProgress } from '../pull-report.js';
 
 const pull: CommandModule = {
-  command: 'pull <image>',
+  command: 'pull <IMAGE>',
   describe: 'Download an image from a registry',
   builder: (y: Argv) =>
     y
-      .positional('image', { type: 'string', describe: 'NAME[:TAG|@DIGEST]' })
+      .positional('IMAGE', { type: 'string', describe: 'NAME[:TAG|@DIGEST]' })
       .option('quiet', {
         alias: 'q',
         type: 'boolean',
@@ -29,7 +29,7 @@ const pull: CommandModule = {
   async handler(argv, ctx) {
     const quiet = argv.quiet === true;
     const platform = argv.platform === undefined ? undefined : String(argv.platform);
-    const result = await pullWithProgress(engineFor(ctx), ctx, String(argv.image), platform, quiet);
+    const result = await pullWithProgress(engineFor(ctx), ctx, String(argv.IMAGE), platform, quiet);
 
     if (quiet) {
       ctx.stdout.write(`${result.digest}\n`);

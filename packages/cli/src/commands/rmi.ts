@@ -5,11 +5,11 @@ import { engineFor } from '../engine-from-globals.js';
 import { printError } from '../output.js';
 
 const rmi: CommandModule = {
-  command: 'rmi <images..>',
+  command: 'rmi <IMAGE..>',
   describe: 'Remove one or more images',
   builder: (y: Argv) =>
     y
-      .positional('images', { type: 'string', array: true, describe: 'Names or IDs' })
+      .positional('IMAGE', { type: 'string', array: true, describe: 'Names or IDs' })
       .option('force', {
         alias: 'f',
         type: 'boolean',
@@ -21,7 +21,7 @@ const rmi: CommandModule = {
   async handler(argv, ctx) {
     const engine = engineFor(ctx);
     let failed = false;
-    for (const ref of argv.images as string[]) {
+    for (const ref of argv.IMAGE as string[]) {
       try {
         const r = await engine.removeImage(String(ref), { force: argv.force === true });
         for (const u of r.untagged) ctx.stdout.write(`Untagged: ${u}\n`);

@@ -1,3 +1,5 @@
+import { resolve } from 'node:path';
+
 import type { Argv } from 'yargs';
 
 import type { CommandModule } from '../command.js';
@@ -43,7 +45,7 @@ const RUN_OPTIONS: OptionSpec[] = [
     alias: 'v',
     type: 'string',
     repeat: true,
-    describe: 'Bind mount a volume: /host/path:/container/path[:ro]',
+    describe: 'Bind mount a host path: /host/path:/container/path[:ro] (./path is relative)',
   },
   {
     name: 'read-only',
@@ -102,22 +104,54 @@ const RUN_OPTIONS: OptionSpec[] = [
   },
 ];
 
+/**
+ * `-v ./dir:/c` with the host path made absolute against the current directory, as docker's CLI
+ * does for a source starting with `.` (any other relative source names a volume).
+ */
+function absoluteSource(volume: string): string {
+  if (!volume.startsWith('.')) return volume;
+  const colon = volume.indexOf(':');
+  const source = colon < 0 ? volume : volume.slice(0, colon);
+  return resolve(source) + (colon < 0 ? '' : volume.slice(colon));
+}
+
+/** What to say about docker's run flags users reach for that iza does not have. */
+function flagHints(): Record<string, string> {
+  const detached =
+    'iza has no detached containers: a container lives as long as its iza run ' +
+    '(start it in the background with &)';
+  const ports = 'iza containers have a loopback network only (--network none): no ports to publish';
+  return {
+    '-d': detached,
+    '--detach': detached,
+    '-p': ports,
+    '--publish': ports,
+    '-P': ports,
+    '--publish-all': ports,
+  };
+}
+
 /** `iza run`: docker's flags with docker's meaning. */
 const run: CommandModule = {
-  command: 'run <image> [command..]',
+  command: 'run <IMAGE> [COMMAND..]',
   describe: 'Run a command in a new container',
   valuedOptions: valuedFlags(RUN_OPTIONS),
 
-  fast: { options: RUN_OPTIONS, positionals: ['image'] },
+  fast: {
+    options: RUN_OPTIONS,
+    positionals: ['IMAGE'],
+    missing: '"iza run" requires at least 1 argument: IMAGE, or /HOST/BINARY for no image',
+    hints: flagHints(),
+  },
 
   builder: (y: Argv) =>
     addOptions(
       y
-        .positional('image', {
+        .positional('IMAGE', {
           type: 'string',
           describe: 'Image to run, or an absolute host path to run with no image',
         })
-        .positional('command', { type: 'string', array: true, describe: 'Command and arguments' }),
+        .positional('COMMAND', { type: 'string', array: true, describe: 'Command and arguments' }),
       RUN_OPTIONS,
     )
       .example(
@@ -133,7 +167,7 @@ const run: CommandModule = {
     const list = (k: string) => asList(argv[k]);
     return engineFor(ctx).run(
       {
-        image: String(argv.image),
+        image: String(argv.IMAGE),
         command: ctx.rest,
         entrypoint: str('entrypoint'),
         env: list('env'),
@@ -142,7 +176,7 @@ const run: CommandModule = {
         user: str('user'),
         hostname: str('hostname'),
         name: str('name'),
-        volumes: list('volume'),
+        volumes: list('volume').map(absoluteSource),
         readOnly: argv.readOnly === true,
         init: argv.init === true,
         tty: argv.tty === true,

@@ -58,4 +58,23 @@ describe('parseEnvFile', () => {
       'C',
     ]);
   });
+
+  // docker: "variable 'export C' contains whitespaces"; a shell-style file is not an env file.
+  it.each(['export C=3', 'A B=1', 'TAB\tKEY'])('refuses the key of %j, as docker', (line) => {
+    expect(() =>
+      buildEnvironment({
+        imageEnv: [],
+        userEnv: [],
+        envFileLines: parseEnvFile(line),
+        hostname: 'h',
+        tty: false,
+        hostEnv: {},
+      }),
+    ).toThrow(
+      expect.objectContaining({
+        code: 'ERR_IZA_RUN_INVALID_ENV',
+        message: expect.stringMatching(/contains whitespaces/),
+      }),
+    );
+  });
 });

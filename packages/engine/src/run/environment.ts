@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+
 import { IzaError } from '@iza/errors';
 
 /** docker's default PATH for containers whose image sets none. */
@@ -44,6 +46,25 @@ export function parseEnvFile(text: string): string[] {
     .filter((l) => l !== '' && !l.startsWith('#'));
 }
 
+/** The lines of the --env-file at `path`; ERR_IZA_RUN_ENV_FILE, saying why, if it cannot be read. */
+export function readEnvFile(path: string): string[] {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = READ_FAILURES[code ?? ''] ?? code ?? String(err);
+    throw new IzaError('ERR_IZA_RUN_ENV_FILE', `cannot read env file ${path}: ${why}`);
+  }
+  return parseEnvFile(text);
+}
+
+const READ_FAILURES: Record<string, string> = {
+  ENOENT: 'no such file',
+  EISDIR: 'is a directory',
+  EACCES: 'permission denied',
+};
+
 function setPair(env: Map<string, string>, kv: string): void {
   const eq = kv.indexOf('=');
   if (eq <= 0) return;
@@ -62,8 +83,15 @@ function addUserValue(
       hint: fromFile ? 'each --env-file line is KEY=VALUE or KEY' : 'use -e KEY=VALUE or -e KEY',
     });
   }
+  const key = eq > 0 ? kv.slice(0, eq) : kv;
+  if (fromFile && /\s/.test(key)) {
+    // docker's check: `export A=1` from a shell script would otherwise set a key "export A".
+    throw new IzaError('ERR_IZA_RUN_INVALID_ENV', `variable '${key}' contains whitespaces`, {
+      hint: 'each --env-file line is KEY=VALUE or KEY, with no `export`',
+    });
+  }
   if (eq > 0) {
-    env.set(kv.slice(0, eq), kv.slice(eq + 1));
+    env.set(key, kv.slice(eq + 1));
     return;
   }
   const value = hostEnv[kv];

@@ -1,9 +1,8 @@
-import { openSync, closeSync, readFileSync, existsSync } from 'node:fs';
+import { openSync, closeSync, existsSync } from 'node:fs';
 import { availableParallelism, release } from 'node:os';
 import { join } from 'node:path';
 
-import { buildResources, parseMemorySize } from '@iza/cgroups';
-import type { DockerResourceFlags } from '@iza/cgroups';
+import { buildResources } from '@iza/cgroups';
 import { IzaError } from '@iza/errors';
 import { defaultCapabilities, defaultMounts, resolveUser, setWindowSize } from '@iza/ns-native';
 import { createContainerFromSpec, deleteContainer, startContainer } from '@iza/oci-runtime';
@@ -17,20 +16,27 @@ import {
   removeContainerDir,
   saveContainerState,
 } from './container-state.js';
-import { buildEnvironment, parseEnvFile } from './environment.js';
+import { buildEnvironment, readEnvFile } from './environment.js';
 import { writeEtcFiles } from './etc-files.js';
 import { exitCodeForExecError, exitCodeOf } from './exit-status.js';
+import { dockerFlags, hasLimits } from './limit-flags.js';
 import { buildHostRootfs } from './host-rootfs.js';
 import { cgroupsPathFor, ociSpecForRun, runtimeRoot } from './oci-spec.js';
 import { parseSecurityOptions } from './security-options.js';
 import { buildProcessArgs } from './process-args.js';
 import type { ImageProcessConfig } from './process-args.js';
 import { identityOf } from './process-identity.js';
-import { isHostMode, parseVolume } from './run-request.js';
-import type { LimitOptions, OciMount, RunRequest } from './run-request.js';
+import {
+  checkName,
+  ensureVolumeSources,
+  hostnameOf,
+  isHostMode,
+  parseVolume,
+} from './run-request.js';
+import type { OciMount, RunRequest } from './run-request.js';
+import { SignalRelay } from './signal-relay.js';
 import { attachTerminal } from './terminal.js';
-import { ensureWorkdir } from './workdir.js';
-import { withDefined } from '../pull.js';
+import { checkWorkdir, ensureWorkdir } from './workdir.js';
 
 /** The image a run starts from: its layer directories (bottom → top) and its config. */
 export interface RunImage {
@@ -59,16 +65,6 @@ export interface RunContext {
   onWarning(message: string): void;
 }
 
-/** Signals `iza run` passes on to the container (docker's sig-proxy, plus SIGWINCH). */
-const FORWARDED_SIGNALS: NodeJS.Signals[] = [
-  'SIGINT',
-  'SIGTERM',
-  'SIGHUP',
-  'SIGQUIT',
-  'SIGUSR1',
-  'SIGUSR2',
-];
-
 /**
  * Runs one container to completion and returns the exit code `iza run` exits with. Failures
  * before the container process exists throw (the CLI exits 125). Whatever happens, everything
@@ -76,11 +72,20 @@ const FORWARDED_SIGNALS: NodeJS.Signals[] = [
  */
 export async function runContainer(ctx: RunContext, req: RunRequest): Promise<number> {
   // Everything that can be checked is checked before anything is created.
+  if (req.tty && req.interactive && !ctx.stdin.isTTY) {
+    // docker's check: the pty would be fed by a pipe whose end never reaches the container.
+    throw new IzaError('ERR_IZA_RUN_NOT_A_TTY', 'the input device is not a TTY', {
+      hint: 'to pipe input into the container use -i without -t; -it needs a terminal',
+    });
+  }
   const resources = hasLimits(req.limits)
     ? buildResources(dockerFlags(req.limits), { hostCpus: availableParallelism() })
     : undefined;
+  const hostname = hostnameOf(req.hostname);
+  checkName(req.name);
+  checkWorkdir(req.workdir);
   const volumes = req.volumes.map(parseVolume);
-  const envFileLines = req.envFiles.flatMap((f) => parseEnvFile(readEnvFile(f)));
+  const envFileLines = req.envFiles.flatMap(readEnvFile);
   const initBinary = req.init ? findInitBinary() : undefined;
   const capabilities = defaultCapabilities();
   const security = parseSecurityOptions(req.securityOpts, {
@@ -104,16 +109,20 @@ export async function runContainer(ctx: RunContext, req: RunRequest): Promise<nu
   let args = buildProcessArgs(image.config, { entrypoint: req.entrypoint, command });
   if (initBinary) args = ['/sbin/iza-init', '--', ...args];
 
-  const hostname = req.hostname ?? 'iza-container';
-  const { dir, state } = createContainerState(ctx.root, {
-    id,
-    name: req.name ?? `iza_${id.slice(0, 12)}`,
-    image: image.name,
-  });
-
+  // From the first thing created on, a signal stops the run through the cleanup below instead
+  // of killing iza half-way; once the container runs it gets the signals.
+  const relay = new SignalRelay(process, killIfAlive);
   const cleanup = new CleanupStack();
-  cleanup.push('removing the container state', () => removeContainerDir(ctx.root, id));
+  cleanup.push('restoring signal handlers', () => relay.close());
   try {
+    const { dir, state } = createContainerState(ctx.root, {
+      id,
+      name: req.name || `iza_${id.slice(0, 12)}`,
+      image: image.name,
+    });
+    cleanup.push('removing the container state', () => removeContainerDir(ctx.root, id));
+
+    ensureVolumeSources(volumes);
     const rootfs = await mountRootfs({
       layers: image.layerDirs,
       containerDir: join(dir, 'rootfs'),
@@ -167,8 +176,9 @@ export async function runContainer(ctx: RunContext, req: RunRequest): Promise<nu
       });
     }
 
-    const cwd = req.workdir ?? (image.config.WorkingDir || '/');
-    if (!req.readOnly) ensureWorkdir(rootfs.path, cwd);
+    const cwd = req.workdir || image.config.WorkingDir || '/';
+    // Made in the container's own layer before it starts, --read-only or not, as docker does.
+    ensureWorkdir(rootfs.path, cwd);
 
     // The container is what `iza-runtime create` would make of this config.json: the same
     // mapping, checks, cgroups (device rules included) and state, in this process.
@@ -190,6 +200,7 @@ export async function runContainer(ctx: RunContext, req: RunRequest): Promise<nu
     });
     const runtime = { root: runtimeRoot(ctx.root), id };
     const stdio = openStdio(req, cleanup);
+    if (relay.pending) return relay.stoppedStatus() as number;
     let created: CreatedContainer;
     try {
       created = await createContainerFromSpec(spec, dir, {
@@ -204,10 +215,10 @@ export async function runContainer(ctx: RunContext, req: RunRequest): Promise<nu
       ctx.stderr.write(`Error: ${execFailureMessage(args[0] ?? '', exec)}\n`);
       return exitCodeForExecError(exec);
     }
-    let reaped = false;
     const reap = async () => {
       const result = await created.process.wait();
-      reaped = true;
+      // Reaped: the pid may be reused, so nothing is sent to it any more.
+      relay.stopForwarding();
       return result;
     };
     cleanup.push('removing the container', () =>
@@ -226,15 +237,6 @@ export async function runContainer(ctx: RunContext, req: RunRequest): Promise<nu
     saveContainerState(dir, state);
     const oomBefore = await created.cgroup.readOomKills();
 
-    const forward = (sig: NodeJS.Signals) => {
-      // Until wait() has reaped it, the pid cannot be reused: signalling it by pid is safe.
-      if (!reaped) killIfAlive(created.pid, sig);
-    };
-    for (const sig of FORWARDED_SIGNALS) process.on(sig, forward);
-    cleanup.push('restoring signal handlers', () => {
-      for (const sig of FORWARDED_SIGNALS) process.off(sig, forward);
-    });
-
     const terminal =
       master === undefined
         ? undefined
@@ -248,8 +250,12 @@ export async function runContainer(ctx: RunContext, req: RunRequest): Promise<nu
       });
     }
 
+    // The container's init waits for start: a signal held until now stops the run here.
+    if (relay.pending) return relay.stoppedStatus() as number;
     try {
       await startContainer({ ...runtime, created, onWarning: ctx.onWarning });
+      // Until wait() has reaped it, the pid cannot be reused: signalling it by pid is safe.
+      relay.forwardTo(created.pid);
     } catch (err) {
       const exec = execFailureOf(err);
       if (exec === undefined) throw err;
@@ -274,57 +280,6 @@ export async function runContainer(ctx: RunContext, req: RunRequest): Promise<nu
   }
 }
 
-/** The limit flags in the types @iza/cgroups takes; integer flags are checked here. */
-function dockerFlags(l: LimitOptions): DockerResourceFlags {
-  sizeFlag('--memory', l.memory);
-  sizeFlag('--memory-reservation', l.memoryReservation);
-  if (l.memorySwap !== '-1') sizeFlag('--memory-swap', l.memorySwap);
-  return withDefined({
-    memory: l.memory,
-    memorySwap: l.memorySwap,
-    memoryReservation: l.memoryReservation,
-    cpus: l.cpus,
-    cpuShares: integerFlag('--cpu-shares', l.cpuShares),
-    cpusetCpus: l.cpusetCpus,
-    pidsLimit: integerFlag('--pids-limit', l.pidsLimit),
-  });
-}
-
-/** docker's message for a size it cannot parse: the flag named, then why. */
-function sizeFlag(flag: string, value: string | undefined): void {
-  if (value === undefined) return;
-  try {
-    parseMemorySize(value);
-  } catch (err) {
-    throw new IzaError(
-      'ERR_IZA_RUN_INVALID_OPTION',
-      `invalid argument "${value}" for "${flag}" flag`,
-      {
-        cause: err,
-        hint: `${flag} takes a size with a unit: b, k, m or g (e.g. 100m)`,
-      },
-    );
-  }
-}
-
-function integerFlag(flag: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  if (!/^-?\d+$/.test(value.trim())) {
-    throw new IzaError(
-      'ERR_IZA_RUN_INVALID_OPTION',
-      `invalid argument "${value}" for "${flag}" flag: not an integer`,
-      {
-        hint: `${flag} takes a whole number`,
-      },
-    );
-  }
-  return Number(value);
-}
-
-function hasLimits(l: LimitOptions): boolean {
-  return Object.values(l).some((v) => v !== undefined);
-}
-
 /**
  * The container's fds 0-2 without a terminal: iza's own stdout and stderr (no copying); stdin is
  * iza's with -i and /dev/null without, as docker. With -t the container gets a pty of its own
@@ -336,14 +291,6 @@ function openStdio(req: RunRequest, cleanup: CleanupStack): [number, number, num
   const devNull = openSync('/dev/null', 'r');
   cleanup.push('closing /dev/null', () => closeSync(devNull));
   return [devNull, 1, 2];
-}
-
-function readEnvFile(path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new IzaError('ERR_IZA_RUN_ENV_FILE', `cannot read env file ${path}`, { cause: err });
-  }
 }
 
 /** The host's tini, used as the container's init with --init (docker ships it as docker-init). */

@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync } from 'node:fs';
-import { isAbsolute } from 'node:path';
+import { isAbsolute, posix } from 'node:path';
 
 import { IzaError } from '@iza/errors';
 
@@ -53,23 +53,73 @@ export function isHostMode(image: string): boolean {
 }
 
 /**
- * `-v HOST:CTR[:ro|rw]` as docker: HOST must be absolute (named volumes do not exist in iza) and
- * is created as a directory when missing; CTR must be absolute.
+ * `-v HOST:CTR[:MODES]` as docker: HOST must be absolute (named volumes do not exist in iza; the
+ * CLI makes `./dir` absolute, as docker's does), CTR absolute and not `/`. MODES is a comma list of
+ * docker's: `ro` or `rw`, a propagation (`rprivate`… `rshared`), and `z`/`Z` (SELinux relabels:
+ * iza sets no SELinux context, so there is nothing to relabel) or `consistent`/`cached`/`delegated`
+ * (docker ignores them on Linux). A missing HOST is created later by {@link ensureVolumeSources}.
  */
 export function parseVolume(spec: string): OciMount {
   const parts = spec.split(':');
-  const [source, destination, mode = 'rw'] = parts;
+  const [source, destination, modes = ''] = parts;
   if (parts.length < 2 || parts.length > 3 || !source || !destination) {
     throw invalidVolume(spec, 'use -v /host/path:/container/path[:ro]');
   }
   if (!isAbsolute(source)) {
-    throw invalidVolume(spec, 'named volumes are not supported: give an absolute host path');
+    throw invalidVolume(spec, 'named volumes are not supported: give a host path (/abs or ./rel)');
   }
   if (!isAbsolute(destination)) throw invalidVolume(spec, 'the container path must be absolute');
-  if (mode !== 'ro' && mode !== 'rw') throw invalidVolume(spec, 'the mode is ro or rw');
+  if (posix.normalize(destination) === '/') {
+    throw invalidVolume(spec, 'the container path cannot be / (the image is the root)');
+  }
 
-  if (!existsSync(source)) mkdirSync(source, { recursive: true });
-  return { destination, type: 'bind', source, options: ['rbind', mode] };
+  let access: string | undefined;
+  let propagation: string | undefined;
+  for (const mode of modes === '' ? [] : modes.split(',')) {
+    if ((mode === 'ro' || mode === 'rw') && access === undefined) access = mode;
+    else if (PROPAGATION.has(mode) && propagation === undefined) propagation = mode;
+    else if (!IGNORED_MODES.has(mode)) {
+      throw invalidVolume(spec, 'the mode is ro or rw, with z, Z or a propagation (rslave…)');
+    }
+  }
+  const options = ['rbind', access ?? 'rw', ...(propagation ? [propagation] : [])];
+  return { destination, type: 'bind', source, options };
+}
+
+const PROPAGATION = new Set(['private', 'rprivate', 'shared', 'rshared', 'slave', 'rslave']);
+const IGNORED_MODES = new Set(['z', 'Z', 'consistent', 'cached', 'delegated']);
+
+/** Creates the missing host directories of `volumes`, as docker does when a container starts. */
+export function ensureVolumeSources(volumes: readonly OciMount[]): void {
+  for (const v of volumes) {
+    if (!existsSync(v.source)) mkdirSync(v.source, { recursive: true });
+  }
+}
+
+/**
+ * docker's container names: `[a-zA-Z0-9][a-zA-Z0-9_.-]+`, or none (absent or empty: iza makes
+ * one up); ERR_IZA_RUN_INVALID_OPTION otherwise.
+ */
+export function checkName(name: string | undefined): void {
+  if (!name || /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/.test(name)) return;
+  throw new IzaError(
+    'ERR_IZA_RUN_INVALID_OPTION',
+    `invalid container name (${name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`,
+  );
+}
+
+/** The container's host name: `--hostname`, or iza's default when it is absent or empty. */
+export function hostnameOf(flag: string | undefined): string {
+  // docker treats an empty --hostname as none given; passing it on would leave the host's name.
+  if (flag === undefined || flag === '') return 'iza-container';
+  // sethostname(2): HOST_NAME_MAX is 64 on Linux.
+  if (Buffer.byteLength(flag) > 64) {
+    throw new IzaError(
+      'ERR_IZA_RUN_INVALID_OPTION',
+      `invalid argument "${flag}" for "--hostname" flag: longer than 64 bytes`,
+    );
+  }
+  return flag;
 }
 
 function invalidVolume(spec: string, hint: string): IzaError {

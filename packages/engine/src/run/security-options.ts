@@ -53,6 +53,13 @@ export function parseSecurityOptions(
       (value === undefined || /^(true|false)$/.test(value))
     ) {
       noNewPrivileges = value !== 'false';
+    } else if (key === 'apparmor' || key === 'label') {
+      // iza confines with neither: asking for none is asking for what it does (docker on a host
+      // without AppArmor takes apparmor=unconfined too); a profile or label would be a lie.
+      if (opt.slice(key.length + 1) !== (key === 'apparmor' ? 'unconfined' : 'disable')) {
+        const what = key === 'apparmor' ? 'no AppArmor profile' : 'no SELinux label';
+        throw invalidOpt(opt, 'not supported', `iza applies ${what} to containers`);
+      }
     } else {
       throw invalidOpt(
         opt,
@@ -130,11 +137,13 @@ export function loadSeccompProfile(path: string, ctx: SecurityContext): SeccompS
   try {
     raw = JSON.parse(readFileSync(path, 'utf8')) as DockerProfile;
   } catch (cause) {
-    const why = (cause as { message?: unknown } | null)?.message ?? String(cause);
+    const code = (cause as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : null;
+    // Node's own message (a JSON syntax error, EACCES) says the rest as the cause.
     throw new IzaError(
       'ERR_IZA_RUN_INVALID_SECURITY_OPT',
-      `cannot load seccomp profile ${path}: ${String(why)}`,
-      { cause },
+      `cannot load seccomp profile ${path}${why === null ? '' : `: ${why}`}`,
+      why === null ? { cause } : {},
     );
   }
   if (typeof raw !== 'object' || raw === null || typeof raw.defaultAction !== 'string') {

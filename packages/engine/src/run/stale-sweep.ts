@@ -7,16 +7,17 @@ import { runtimeRoot } from './oci-spec.js';
 import { isAlive } from './process-identity.js';
 
 /**
- * Removes the cgroups of containers that are not in `liveIds` (only below iza's own `iza`
- * cgroup directories: never a cgroup iza did not create).
+ * Removes the cgroups named by `deadIds` (only below iza's own `iza` cgroup directories: never a
+ * cgroup iza did not create).
  */
-export type StaleCgroupSweeper = (liveIds: ReadonlySet<string>) => Promise<void>;
+export type StaleCgroupSweeper = (deadIds: ReadonlySet<string>) => Promise<void>;
 
 /**
  * Undoes what `iza run` processes that died without cleaning up (kill -9) left behind: their
  * container's processes (killed, though PR_SET_PDEATHSIG has usually done it), its runtime state
- * and the cgroups recorded there, mounts, other cgroups below iza's own and the state directory. Runs at the start of every command that opens the store; cheap when
- * there is nothing to do (one readdir).
+ * and the cgroups recorded there, mounts, its other cgroups below iza's own and the state
+ * directory. Runs at the start of every command that opens the store; cheap when there is
+ * nothing to do (one readdir).
  */
 export async function sweepStaleContainers(
   root: string,
@@ -51,8 +52,9 @@ export async function sweepStaleContainers(
     undone.push(state);
   }
 
-  const live = new Set(states.filter((s) => isAlive(s.owner)).map((s) => s.id));
-  await sweepCgroups(live);
+  // Only this root's dead runs: the `iza` cgroup directories are shared by every root on the
+  // host, and a cgroup another root is creating a container in is empty for a moment.
+  await sweepCgroups(new Set(dead.map((s) => s.id)));
   for (const state of undone) removeContainerDir(root, state.id);
   return undone;
 }

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { ensureWorkdir } from './workdir.js';
+import { checkWorkdir, ensureWorkdir } from './workdir.js';
 
 let dir: string;
 let rootfs: string;
@@ -31,5 +31,16 @@ describe('ensureWorkdir', () => {
   it('stops at `..` instead of climbing out of the root', () => {
     ensureWorkdir(rootfs, '/../../outside');
     expect(existsSync(join(dir, 'outside'))).toBe(false);
+  });
+});
+
+describe('checkWorkdir', () => {
+  // docker: an empty -w is none given.
+  it.each([undefined, '', '/', '/a/b'])('takes %j', (workdir) => {
+    expect(() => checkWorkdir(workdir)).not.toThrow();
+  });
+
+  it.each(['relative', './x'])('refuses %j as docker does', (workdir) => {
+    expect(() => checkWorkdir(workdir)).toThrow(/needs to be an absolute path/);
   });
 });

@@ -3,6 +3,15 @@ import { join, posix } from 'node:path';
 
 import { IzaError } from '@iza/errors';
 
+/** `-w` as docker takes it: an absolute path (ERR_IZA_RUN_WORKDIR otherwise). */
+export function checkWorkdir(workdir: string | undefined): void {
+  if (workdir === undefined || workdir === '' || posix.isAbsolute(workdir)) return;
+  throw new IzaError(
+    'ERR_IZA_RUN_WORKDIR',
+    `the working directory '${workdir}' is invalid, it needs to be an absolute path`,
+  );
+}
+
 /**
  * Creates the container's working directory when the image lacks it, as docker does for `-w` and
  * WORKDIR. Only real directories are walked: at the first component that is a symlink (which must
