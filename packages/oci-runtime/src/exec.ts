@@ -8,7 +8,7 @@ import { attachTerminal, type AttachedTerminal, type TerminalIO } from './attach
 import { checkConsoleSize, checkTerminalRequest, sendTerminal } from './console-socket.js';
 import { OciErrorCode } from './errors.js';
 import { execProcessSpec } from './exec-request.js';
-import { forwardSignals } from './forward-signals.js';
+import { relaySignals, type SignalRelay } from './forward-signals.js';
 import { initNamespaces } from './init-namespaces.js';
 import type { OciProcess } from './oci-config.js';
 import { must } from './operations.js';
@@ -100,6 +100,7 @@ export async function execContainer(options: ExecOptions): Promise<ExecResult> {
   const root = options.root ?? DEFAULT_ROOT;
   let proc: ContainerProcess | undefined;
   let attached: AttachedTerminal | undefined;
+  let relay: SignalRelay | undefined;
   let started = false;
   try {
     const stored = must(root, options.id);
@@ -113,6 +114,13 @@ export async function execContainer(options: ExecOptions): Promise<ExecResult> {
       hostTerminal: options.terminalIO !== undefined,
     });
     const consoleSize = checkConsoleSize(spec.terminal ? options.process.consoleSize : undefined);
+    // Taken over before the process exists: a signal sent once it shows in the container's
+    // cgroups, before it starts, is then passed on instead of killing this process. SIGWINCH
+    // resizes an attached terminal instead.
+    if (options.forwardSignals === true && !detach) {
+      const attaches = spec.terminal === true && options.consoleSocket === undefined;
+      relay = relaySignals({ winch: !(attaches && options.terminalIO !== undefined) });
+    }
 
     proc = await createExecProcess(
       {
@@ -158,19 +166,13 @@ export async function execContainer(options: ExecOptions): Promise<ExecResult> {
     });
     if (detach) return result(0);
 
-    const undo =
-      options.forwardSignals === true
-        ? forwardSignals(proc.pid, { winch: attached === undefined })
-        : () => undefined;
-    try {
-      return result((await proc.wait()).status);
-    } finally {
-      undo();
-    }
+    relay?.to(proc.pid);
+    return result((await proc.wait()).status);
   } catch (err) {
     if (proc !== undefined && !started) await proc.abort().catch(() => undefined);
     throw execFailed(err);
   } finally {
+    relay?.undo();
     await attached?.detach();
   }
 }
