@@ -71,6 +71,23 @@ describe('the iza-runtime executable', () => {
     expect(r.stdout).toMatch(/^iza-runtime version /);
   });
 
+  // node 20 reads its own --env-file anywhere in argv: the launcher ends node's options with --.
+  it.each([
+    ['from the snapshot', undefined],
+    ['from the bundle', '--max-old-space-size=200'],
+  ])('leaves --env-file among its arguments to the runtime, %s', (_how, nodeOptions) => {
+    const env = { ...engineEnv, IZA_RUNTIME_NO_FRONT: '1' };
+    if (nodeOptions !== undefined) env['NODE_OPTIONS'] = nodeOptions;
+    const r = spawnSync(BIN, ['--root', tb.stateRoot, 'state', 'nope', '--env-file=/no/such'], {
+      encoding: 'utf8',
+      env,
+    });
+    expect({ status: r.status, stderr: r.stderr }).toEqual({
+      status: 1,
+      stderr: 'iza-runtime: unknown flag --env-file=/no/such (hint: see iza-runtime --help)\n',
+    });
+  });
+
   it('writes errors to stderr and, as JSON lines, to --log; exits 1', () => {
     const logFile = join(tb.dir, 'log.json');
     const r = rt('--log', logFile, '--log-format', 'json', 'state', 'nope');
