@@ -23,7 +23,7 @@ export function buildMounts(
     m.options.forEach((o) => checkCString(o, 'mount option'));
 
     const parsed = parseMountOptions(m.options);
-    const bind = parsed.bind || m.type === 'bind' || m.type === 'rbind';
+    const bind = isBindMount(m);
     if (bind) return { plan: bindMount(m, target, parsed, host) };
 
     const cgroup = m.type === 'cgroup' || m.type === 'cgroup2';
@@ -69,4 +69,11 @@ function bindMount(
     kind: kind === 'file' ? 2 : 1,
     cgroupNs: false,
   };
+}
+
+/** A bind mount: type `bind`/`rbind`, or a `bind`/`rbind` option (OCI mounts allow either). */
+export function isBindMount(m: MountSpec): boolean {
+  return (
+    m.type === 'bind' || m.type === 'rbind' || m.options.some((o) => o === 'bind' || o === 'rbind')
+  );
 }

@@ -102,6 +102,17 @@ describe('buildSpawnPlan', () => {
     expect(plan.devices).toEqual([]);
   });
 
+  it.each([
+    ['a bind', { type: 'bind', options: ['rbind'] }],
+    ['a mount with the bind option', { type: 'none', options: ['bind', 'ro'] }],
+  ])('creates nothing in a /dev bound from the host (%s), even with devices asked', (_w, m) => {
+    const mounts = [...defaultMounts(), { destination: '/dev', source: '/host/devdir', ...m }];
+    const devices = [{ path: '/dev/null', type: 'c' as const, major: 1, minor: 3 }];
+    const { plan } = buildSpawnPlan(spec({ mounts, devices }), host);
+    expect(plan.devices).toEqual([]);
+    expect(plan.symlinks).toEqual([]);
+  });
+
   it('plans a fifo device as an S_IFIFO node with no host node to bind', () => {
     const devices = [
       { path: '/dev/fifo', type: 'p' as const, major: 0, minor: 0, fileMode: 0o640 },

@@ -14,7 +14,7 @@ import {
   defaultPath,
   defaultReadonlyPaths,
 } from './defaults.js';
-import { buildMounts } from './mount-plan.js';
+import { buildMounts, isBindMount } from './mount-plan.js';
 import { propagationFlags } from './mount-options.js';
 import { planSysctls } from './sysctl.js';
 import { checkCString, inRoot, invalid } from './plan-checks.js';
@@ -233,8 +233,14 @@ export function buildSpawnPlan(
 
   const cgroupBind = ns.seen.has('user') && !ns.seen.has('cgroup');
   const mounts = buildMounts(spec.mounts, host, { cgroupBind });
-  const hasDev = spec.mounts.some((m) => inRoot(m.destination, 'mount destination') === 'dev');
-  const devices = spec.devices ?? (hasDev ? defaultDevices() : []);
+  // A /dev bound from the host (the last mount there wins) is the host's directory: nothing is
+  // created in it, as runc's needsSetupDev decides.
+  const devMount = spec.mounts.findLast(
+    (m) => inRoot(m.destination, 'mount destination') === 'dev',
+  );
+  const devIsBind = devMount !== undefined && isBindMount(devMount);
+  const hasDev = devMount !== undefined && !devIsBind;
+  const devices = devIsBind ? [] : (spec.devices ?? (hasDev ? defaultDevices() : []));
   const symlinks = hasDev ? devSymlinks(host) : [];
 
   const rootPropagation = propagationFlags(spec.rootfsPropagation ?? 'rprivate');
