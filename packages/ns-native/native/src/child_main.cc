@@ -3,10 +3,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -321,6 +323,21 @@ static void wait_for_start(const ChildPlan &plan, int fifo_fd) {
   // (config.md Poststart), as runc's start does.
 }
 
+// A caller that stays with its container (an in-process run) wants it gone if the caller dies
+// at any point, also while the init waits for start: on an exec fifo nothing else would ever
+// release it. Armed once the credentials are settled (any change of them clears it: prctl(2));
+// ChildExec arms it again after the identity change. A caller that died before the prctl shows
+// as a hang-up on the report socket.
+static void arm_parent_death(const ChildPlan &plan) {
+  if (!plan.pdeath_signal)
+    return;
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+    Fail(plan, kStagePdeathSig, errno);
+  struct pollfd p = {plan.report_fd, POLLRDHUP, 0};
+  if (poll(&p, 1, 0) > 0 && (p.revents & (POLLHUP | POLLRDHUP)) != 0)
+    _exit(127);
+}
+
 // Until the parent has written the id maps the child's ids are unmapped, and a file it
 // created would have no owner (EOVERFLOW); then it becomes the namespace's root, whose
 // capabilities it already holds (user_namespaces(7)). Raw syscalls: see child_exec.cc.
@@ -347,6 +364,7 @@ void ChildMain(const ChildPlan &plan) {
   reset_signals(plan);
   enter_user_namespace(plan);
   join_namespaces(plan);
+  arm_parent_death(plan);
   if (setsid() < 0)
     Fail(plan, kStageSetsid, errno);
   if (!plan.terminal)

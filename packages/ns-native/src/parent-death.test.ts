@@ -1,0 +1,77 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+import { makeBusyboxRootfs, type TestRootfs } from './test-support/rootfs.js';
+import { baseSpec } from './test-support/run.js';
+
+// A caller that stays with its container (iza run, in process) and dies while the container's
+// init waits on its exec fifo: nobody would ever open that fifo, so the init must go with it.
+const asRoot = process.getuid?.() === 0 ? describe : describe.skip;
+const BUILT = join(import.meta.dirname, '..', 'dist', 'index.js');
+
+/** True while /proc/<pid> is a live process (not a zombie). */
+function alive(pid: number): boolean {
+  try {
+    return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+asRoot('the init of a caller that dies before start (needs root)', () => {
+  let rootfs: TestRootfs;
+  let dir: string;
+  beforeAll(() => {
+    rootfs = makeBusyboxRootfs();
+    dir = mkdtempSync(join(tmpdir(), 'iza-pdeath-'));
+  });
+  afterAll(() => {
+    rootfs.remove();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('is killed with its caller when it asked for pdeathSignal, even blocked on the fifo', async () => {
+    const fifo = join(dir, 'exec.fifo');
+    const spec = {
+      ...baseSpec(rootfs.dir, 'true'),
+      startWith: { kind: 'fifo', path: fifo },
+      pdeathSignal: true,
+      stdio: [0, 2, 2],
+    };
+    const caller = spawn(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `import { createContainerProcess } from ${JSON.stringify(BUILT)};
+import { execFileSync } from 'node:child_process';
+execFileSync('mkfifo', [${JSON.stringify(fifo)}]);
+const proc = await createContainerProcess(${JSON.stringify(spec)});
+console.log(proc.pid);
+setInterval(() => {}, 1000);`,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, NODE_OPTIONS: '' } },
+    );
+    const pid = await new Promise<number>((done, fail) => {
+      caller.stdout.on('data', (d: Buffer) => done(Number(d.toString().trim())));
+      caller.on('exit', (code) => fail(new Error(`the caller exited ${code}`)));
+    });
+    try {
+      expect(alive(pid)).toBe(true);
+      caller.kill('SIGKILL');
+      let gone = false;
+      for (let i = 0; i < 200 && !gone; i++) {
+        gone = !alive(pid);
+        if (!gone) await sleep(25);
+      }
+      expect(gone).toBe(true);
+    } finally {
+      if (alive(pid)) process.kill(pid, 'SIGKILL');
+      expect(existsSync(fifo)).toBe(true);
+    }
+  }, 20_000);
+});
