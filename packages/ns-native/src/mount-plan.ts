@@ -22,6 +22,8 @@ export function buildMounts(
     checkCString(m.source, 'mount source');
     m.options.forEach((o) => checkCString(o, 'mount option'));
 
+    checkProcMount(m, target);
+
     const parsed = parseMountOptions(m.options);
     const bind = isBindMount(m);
     if (bind) return { plan: bindMount(m, target, parsed, host) };
@@ -45,6 +47,31 @@ export function buildMounts(
     };
     return { plan };
   });
+}
+
+// The files lxcfs emulates, the only paths inside /proc a mount may cover (runc's list).
+const PROC_FILES = new Set(
+  ['cpuinfo', 'diskstats', 'meminfo', 'stat', 'swaps', 'uptime', 'loadavg', 'slabinfo'].map(
+    (f) => `proc/${f}`,
+  ),
+);
+PROC_FILES.add('proc/net/dev');
+PROC_FILES.add('proc/sys/kernel/ns_last_pid');
+
+/**
+ * /proc is the container's procfs and nothing else, as runc's checkProcMount has it: the child
+ * itself goes through /proc/self (the exec fifo, its host pid) and the masked paths must mask
+ * the real files. So only a proc mount may be at /proc, and inside it only the files lxcfs
+ * emulates may be covered.
+ */
+function checkProcMount(m: MountSpec, target: string): void {
+  if (target === 'proc') {
+    if (m.type === 'proc' && !isBindMount(m)) return;
+    throw invalid(`${m.destination} cannot be mounted because it is not of type proc`);
+  }
+  if (target.startsWith('proc/') && !PROC_FILES.has(target)) {
+    throw invalid(`${m.destination} cannot be mounted because it is inside /proc`);
+  }
 }
 
 function bindMount(

@@ -113,6 +113,15 @@ describe('buildSpawnPlan', () => {
     expect(plan.symlinks).toEqual([]);
   });
 
+  it("takes a bind over a /proc file lxcfs emulates, as runc's list allows", () => {
+    const mounts = [
+      ...defaultMounts(),
+      { destination: '/proc/cpuinfo', type: 'bind', source: '/host/file', options: ['bind'] },
+    ];
+    const { plan } = buildSpawnPlan(spec({ mounts }), host);
+    expect(plan.mounts.at(-1)).toMatchObject({ target: 'proc/cpuinfo', kind: 2 });
+  });
+
   it('plans a fifo device as an S_IFIFO node with no host node to bind', () => {
     const devices = [
       { path: '/dev/fifo', type: 'p' as const, major: 0, minor: 0, fileMode: 0o640 },
@@ -150,6 +159,26 @@ describe('buildSpawnPlan', () => {
       'a mount over /',
       { mounts: [{ destination: '/', type: 'tmpfs', source: 'tmpfs', options: [] }] },
       /cover the container root/,
+    ],
+    [
+      'an exec fifo start without a proc mount at /proc',
+      { startWith: { kind: 'fifo' as const, path: '/run/x/exec.fifo' }, mounts: [] },
+      /needs a proc mount at \/proc/,
+    ],
+    [
+      'a host directory bound over /proc',
+      { mounts: [{ destination: '/proc', type: 'bind', source: '/host/d', options: ['rbind'] }] },
+      /\/proc cannot be mounted because it is not of type proc/,
+    ],
+    [
+      'a tmpfs over /proc',
+      { mounts: [{ destination: '/proc', type: 'tmpfs', source: 'tmpfs', options: [] }] },
+      /not of type proc/,
+    ],
+    [
+      'a bind inside /proc',
+      { mounts: [{ destination: '/proc/sys', type: 'bind', source: '/host/d', options: [] }] },
+      /\/proc\/sys cannot be mounted because it is inside \/proc/,
     ],
     ['a host-wide sysctl', { sysctl: { 'vm.swappiness': '1' } }, /not namespaced/],
     ['an ipc sysctl without ipc', { sysctl: { 'kernel.shmmax': '1' } }, /without a ipc namespace/],

@@ -253,6 +253,17 @@ export function buildSpawnPlan(
   const readonly = spec.readonlyPaths ?? defaultReadonlyPaths();
   const fifo = spec.startWith?.kind === 'fifo' ? spec.startWith.path : null;
   if (fifo !== null && !fifo.startsWith('/')) throw invalid(`exec fifo path must be absolute`);
+  // After pivot_root the init reopens its exec fifo through /proc/self/fd: without a procfs
+  // there it could only die after create had reported it ready (runc refuses it at create too).
+  const procMounted = spec.mounts.some(
+    (m) => m.type === 'proc' && inRoot(m.destination, 'mount destination') === 'proc',
+  );
+  if (fifo !== null && !procMounted) {
+    throw invalid(
+      'a container started through an exec fifo needs a proc mount at /proc',
+      "add { destination: '/proc', type: 'proc', source: 'proc' } to mounts",
+    );
+  }
 
   const plan: NativeSpawnPlan = {
     rootfs: spec.rootfs,
