@@ -44,11 +44,14 @@ describe('parseCpus', () => {
     expect(parseCpus(text, 2)).toEqual(expected);
   });
 
-  it.each(['0', '-1', '3'])('rejects %s on a 2-CPU host with docker’s range message', (text) => {
-    expect(() => parseCpus(text, 2)).toThrow(
-      'range of CPUs is from 0.01 to 2.00, as there are only 2 CPUs available',
-    );
-  });
+  it.each(['0', '-1', '3', '0.001', '0.0099'])(
+    'rejects %s on a 2-CPU host with docker’s range message',
+    (text) => {
+      expect(() => parseCpus(text, 2)).toThrow(
+        'range of CPUs is from 0.01 to 2.00, as there are only 2 CPUs available',
+      );
+    },
+  );
 });
 
 describe('buildResources', () => {

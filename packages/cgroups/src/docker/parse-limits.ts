@@ -36,7 +36,7 @@ export const CPU_PERIOD = 100000;
 
 /**
  * `--cpus 0.5` → `{ quota: 50000, period: 100000 }` via NanoCPUs, as docker does
- * (daemon_unix.go): 0 < n ≤ hostCpus, else "range of CPUs is from 0.01 to N.00".
+ * (daemon_unix.go): 0.01 ≤ n ≤ hostCpus, else "range of CPUs is from 0.01 to N.00".
  */
 export function parseCpus(text: string, hostCpus: number): { quota: number; period: number } {
   const n = Number(text);
@@ -45,8 +45,10 @@ export function parseCpus(text: string, hostCpus: number): { quota: number; peri
       `invalid argument "${text}" for "--cpus": failed to parse ${text} as a rational number`,
     );
 
+  // The kernel takes no CFS quota under 1 ms (sched-bwc.rst): 0.01 CPU of docker's 100 ms
+  // period. docker leaves that to the cgroup write (EINVAL at start); its message says 0.01.
   const nano = Math.round(n * 1e9);
-  if (nano <= 0 || nano > hostCpus * 1e9) {
+  if (nano < 1e7 || nano > hostCpus * 1e9) {
     throw invalid(
       `range of CPUs is from 0.01 to ${hostCpus.toFixed(2)}, as there are only ${hostCpus} CPUs available`,
     );
