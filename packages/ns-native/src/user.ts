@@ -94,13 +94,11 @@ export function resolveUser(
     options.readFile ??
     ((path: string) =>
       loadBinding().readFileInRoot(rootfs, path, FILE_LIMIT)?.toString('utf8') ?? null);
-  const [userPart = '', groupPart] = userSpec === '' ? ['0'] : userSpec.split(':', 2);
-  if (userPart === '') {
-    throw new ContainerSpecError(
-      'ERR_IZA_NATIVE_INVALID_USER',
-      `bad user ${JSON.stringify(userSpec)}`,
-    );
-  }
+  // As docker's (moby/sys/user GetExecUser): an empty user is the default one, uid 0, and an
+  // empty group the user's own (`app:` is `app`, `:50` is root with group 50).
+  const [spec = '', given] = userSpec.split(':', 2);
+  const userPart = spec === '' ? '0' : spec;
+  const groupPart = given === '' ? undefined : given;
 
   const passwd = parsePasswd(read('/etc/passwd'));
   const uidArg = parseId(userPart);
