@@ -27,6 +27,12 @@ export interface CreateCgroupOptions {
    * removed by destroy when empty. Not with `parent`.
    */
   below?: string;
+  /**
+   * Also join a v1 freezer hierarchy, so that the container can be paused (OCI `pause`); default
+   * true. Each v1 hierarchy joined costs one more cgroup migration (a few ms of RCU wait here):
+   * a caller that never pauses leaves it out. v2 has cgroup.freeze in every leaf anyway.
+   */
+  freezer?: boolean;
 }
 
 /** Creates container cgroups on one host layout. */
@@ -48,7 +54,7 @@ export interface CgroupManagerOptions {
 }
 
 // Used for stats and process tracking when present, without being required by a limit; the
-// freezer so that an OCI runtime can pause the container (v2 has cgroup.freeze in every leaf).
+// freezer (unless a caller opts out) so that an OCI runtime can pause the container.
 const V1_TRACKING = ['memory', 'cpu', 'cpuacct', 'pids', 'freezer'];
 
 function validateNames(name: string, parent: string | undefined, below: string | undefined) {
@@ -74,7 +80,7 @@ function validateNames(name: string, parent: string | undefined, below: string |
   }
 }
 
-function placementsFor(layout: CgroupLayout, resources: LinuxResources) {
+function placementsFor(layout: CgroupLayout, resources: LinuxResources, freezer: boolean) {
   const v1 = new Map<string, ControllerPlacement>();
   const v2: string[] = [];
 
@@ -93,6 +99,7 @@ function placementsFor(layout: CgroupLayout, resources: LinuxResources) {
   }
 
   for (const controller of V1_TRACKING) {
+    if (controller === 'freezer' && !freezer) continue;
     const placement = layout.controllers[controller];
     if (placement?.version === 1 && placement.delegatable) v1.set(controller, placement);
   }
@@ -120,7 +127,7 @@ export function createCgroupManager(options: CgroupManagerOptions): CgroupManage
       const { parent, below } = createOptions;
       validateNames(name, parent, below);
       const where = parent !== undefined ? { parent } : below !== undefined ? { below } : {};
-      const { v1, v2 } = placementsFor(layout, resources);
+      const { v1, v2 } = placementsFor(layout, resources, createOptions.freezer ?? true);
       const parts: CgroupPart[] = [];
 
       try {

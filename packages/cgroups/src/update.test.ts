@@ -3,7 +3,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { createCgroupManager, detectCgroupLayout, updateCgroup } from './index.js';
-import type { CgroupLayout, LinuxResources } from './index.js';
+import type { CgroupLayout, CreateCgroupOptions, LinuxResources } from './index.js';
 import { createFakeCgroupFs, type FakeCgroupFs } from './test-support/fake-cgroupfs.js';
 import * as texts from './test-support/host-texts.js';
 import { createV2Host, SELF } from './test-support/v2-host.js';
@@ -44,7 +44,7 @@ const V1_FILES = {
 };
 
 /** This project's hybrid host and a container below iza's cgroup, created with `resources`. */
-async function hybridContainer(resources: LinuxResources) {
+async function hybridContainer(resources: LinuxResources, create: CreateCgroupOptions = {}) {
   fake = await createFakeCgroupFs({ v2Root: 'sys/fs/cgroup/unified', v1Files: V1_FILES });
   await fake.seed('sys/fs/cgroup/unified', { 'cgroup.controllers': 'hugetlb' });
   for (const c of ['cpu', 'cpuacct', 'pids', 'freezer']) await fake.seed(`sys/fs/cgroup/${c}`);
@@ -56,7 +56,11 @@ async function hybridContainer(resources: LinuxResources) {
     fsRoot: fake.root,
     fs: fake,
   });
-  const cg = await createCgroupManager({ layout, fs: fake, selfPid: SELF }).create('c1', resources);
+  const cg = await createCgroupManager({ layout, fs: fake, selfPid: SELF }).create(
+    'c1',
+    resources,
+    create,
+  );
   const dirs = [...new Set(Object.values(cg.paths))];
   fake.log.length = 0;
   const update = (r: LinuxResources, opts = {}) =>
@@ -152,5 +156,11 @@ describe('updateCgroup on this hybrid host (v1 limits)', () => {
   it('joins the v1 freezer at create, so that the container can be paused', async () => {
     const { paths } = await hybridContainer({});
     expect(paths['freezer']).toBe(`${fake.root}/sys/fs/cgroup/freezer/iza/c1`);
+  });
+
+  it('leaves the freezer out for a caller that never pauses (one migration less)', async () => {
+    const { paths } = await hybridContainer({}, { freezer: false });
+    expect(paths['freezer']).toBeUndefined();
+    expect(paths['pids']).toBe(`${fake.root}/sys/fs/cgroup/pids/iza/c1`);
   });
 });

@@ -145,6 +145,8 @@ export async function createContainerCgroup(input: {
   layout?: CgroupLayout;
   /** For tests: what attaches a v2 device filter (default @iza/ns-native's). */
   attachFilter?: (leaf: string, rules: DeviceRule[]) => void;
+  /** Join a v1 freezer hierarchy so that `pause` works; default true. */
+  pausable?: boolean;
 }): Promise<ContainerCgroup> {
   const layout = input.layout ?? (await detectCgroupLayout());
   const { name, parent, below } = input.placement;
@@ -160,7 +162,10 @@ export async function createContainerCgroup(input: {
 
   const manager = createCgroupManager({ layout });
   const where = parent !== undefined ? { parent } : below !== undefined ? { below } : {};
-  const cg = await manager.create(name, input.resources, where);
+  const cg = await manager.create(name, input.resources, {
+    ...where,
+    freezer: input.pausable ?? true,
+  });
   const paths = [...new Set(Object.values(cg.paths))];
 
   let devicesDir: string | undefined;

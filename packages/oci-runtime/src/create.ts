@@ -61,6 +61,12 @@ export interface CreateOptions {
   stdio?: [number, number, number];
   /** Kill the init when the calling thread exits (an in-process `run`); default false. */
   killOnExit?: boolean;
+  /**
+   * Whether the container can be paused later (`pause`): on a cgroup v1 host it then joins a
+   * freezer hierarchy, one more cgroup migration per container. Default true; an in-process
+   * caller that never pauses (iza run) passes false.
+   */
+  pausable?: boolean;
   /** Told about what create ignores: config.json properties the runtime spec does not define. */
   onWarning?: (message: string) => void;
 }
@@ -175,6 +181,7 @@ export async function createContainerFromSpec(
       placement,
       resources: mapped.resources,
       deviceRules: mapped.deviceRules,
+      pausable: options.pausable ?? true,
     });
     cgroup = cg;
     child = await createContainerProcess(
