@@ -76,7 +76,7 @@ describe('the iza-runtime executable', () => {
     ['from the snapshot', undefined],
     ['from the bundle', '--max-old-space-size=200'],
   ])('leaves --env-file among its arguments to the runtime, %s', (_how, nodeOptions) => {
-    const env = { ...engineEnv, IZA_RUNTIME_NO_FRONT: '1' };
+    const env: NodeJS.ProcessEnv = { ...engineEnv, IZA_RUNTIME_NO_FRONT: '1' };
     if (nodeOptions !== undefined) env['NODE_OPTIONS'] = nodeOptions;
     const r = spawnSync(BIN, ['--root', tb.stateRoot, 'state', 'nope', '--env-file=/no/such'], {
       encoding: 'utf8',
