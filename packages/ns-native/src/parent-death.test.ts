@@ -22,6 +22,14 @@ function alive(pid: number): boolean {
   }
 }
 
+async function eventually(check: () => boolean): Promise<boolean> {
+  for (let i = 0; i < 100; i++) {
+    if (check()) return true;
+    await sleep(20);
+  }
+  return false;
+}
+
 asRoot('the init of a caller that dies before start (needs root)', () => {
   let rootfs: TestRootfs;
   let dir: string;
@@ -57,11 +65,15 @@ setInterval(() => {}, 1000);`,
       { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, NODE_OPTIONS: '' } },
     );
     const pid = await new Promise<number>((done, fail) => {
-      caller.stdout.on('data', (d: Buffer) => done(Number(d.toString().trim())));
+      let out = '';
+      caller.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (out.endsWith('\n')) done(Number(out.trim()));
+      });
       caller.on('exit', (code) => fail(new Error(`the caller exited ${code}`)));
     });
     try {
-      expect(alive(pid)).toBe(true);
+      expect({ pid, alive: await eventually(() => alive(pid)) }).toEqual({ pid, alive: true });
       caller.kill('SIGKILL');
       let gone = false;
       for (let i = 0; i < 200 && !gone; i++) {
@@ -70,6 +82,7 @@ setInterval(() => {}, 1000);`,
       }
       expect(gone).toBe(true);
     } finally {
+      caller.kill('SIGKILL');
       if (alive(pid)) process.kill(pid, 'SIGKILL');
       expect(existsSync(fifo)).toBe(true);
     }
