@@ -59,20 +59,29 @@ asRoot('the init of a caller that dies before start (needs root)', () => {
 import { execFileSync } from 'node:child_process';
 execFileSync('mkfifo', [${JSON.stringify(fifo)}]);
 const proc = await createContainerProcess(${JSON.stringify(spec)});
-console.log(proc.pid);
+console.log('iza-pid ' + proc.pid);
 setInterval(() => {}, 1000);`,
       ],
       { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, NODE_OPTIONS: '' } },
     );
-    const pid = await new Promise<number>((done, fail) => {
-      let out = '';
-      caller.stdout.on('data', (d: Buffer) => {
-        out += d.toString();
-        if (out.endsWith('\n')) done(Number(out.trim()));
-      });
-      caller.on('exit', (code) => fail(new Error(`the caller exited ${code}`)));
-    });
+    let pid = 0;
     try {
+      pid = await new Promise<number>((done, fail) => {
+        // The pid's own line: anything else node might print there is not it.
+        let out = '';
+        const timer = setTimeout(
+          () => fail(new Error(`no pid from the caller: ${JSON.stringify(out)}`)),
+          10_000,
+        );
+        caller.stdout.on('data', (d: Buffer) => {
+          out += d.toString();
+          const line = /^iza-pid (\d+)$/m.exec(out);
+          if (line === null) return;
+          clearTimeout(timer);
+          done(Number(line[1]));
+        });
+        caller.on('exit', (code) => fail(new Error(`the caller exited ${code}: ${out}`)));
+      });
       expect({ pid, alive: await eventually(() => alive(pid)) }).toEqual({ pid, alive: true });
       caller.kill('SIGKILL');
       let gone = false;
@@ -83,8 +92,8 @@ setInterval(() => {}, 1000);`,
       expect(gone).toBe(true);
     } finally {
       caller.kill('SIGKILL');
-      if (alive(pid)) process.kill(pid, 'SIGKILL');
-      expect(existsSync(fifo)).toBe(true);
+      if (pid > 0 && alive(pid)) process.kill(pid, 'SIGKILL');
     }
+    expect(existsSync(fifo)).toBe(true);
   }, 20_000);
 });
