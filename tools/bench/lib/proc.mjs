@@ -11,6 +11,11 @@ import { tmpdir } from 'node:os';
  */
 export function run(cmd, args, opts = {}) {
   const res = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 64 << 20, ...opts });
+  if (res.error?.code === 'ENOENT') {
+    throw new Error(
+      `${cmd} is not installed: bash tools/install-deps.sh --bench installs the peers`,
+    );
+  }
   if (res.error) throw new Error(`${cmd}: ${res.error.message}`);
 
   if (res.status !== 0) {
