@@ -1,10 +1,11 @@
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, rmdirSync } from 'node:fs';
 import { once } from 'node:events';
+import { join } from 'node:path';
 
 import { describe, expect, it } from '@jest/globals';
 import { detectCgroupLayout } from '@iza/cgroups';
-import type { CgroupLayout } from '@iza/cgroups';
+import type { CgroupLayout, ControllerPlacement } from '@iza/cgroups';
 
 import { createContainerCgroup } from './container-cgroup.js';
 import { DEFAULT_DEVICE_RULES } from './map-linux.js';
@@ -13,6 +14,10 @@ const root = process.getuid?.() === 0;
 const layout = root ? await detectCgroupLayout() : undefined;
 // The v2 path needs root and a writable cgroup2 hierarchy (CI's hybrid host and the v2 VM).
 const withV2 = layout?.unified?.writable === true ? describe : describe.skip;
+// The v1 path needs root and a v1 devices hierarchy (CI's hybrid host; the v2 VM has none).
+const v1Devices =
+  layout?.controllers['devices']?.version === 1 ? layout.controllers['devices'] : undefined;
+const withV1Devices = v1Devices?.delegatable === true ? describe : describe.skip;
 
 /** The host's layout as a pure v2 host shows it: no v1 controller at all. */
 function v2Only(l: CgroupLayout): CgroupLayout {
@@ -68,5 +73,49 @@ withV2('device rules on cgroup v2 (root, writable cgroup2)', () => {
     ).rejects.toThrow('verifier said no');
     expect(leaf).toBeDefined();
     expect(existsSync(leaf!)).toBe(false);
+  });
+});
+
+withV1Devices('device rules on a cgroup v1 devices hierarchy (root)', () => {
+  it('removes the devices iza directory with the last container out, whoever made it', async () => {
+    // Cgroups of this test's own stand in for the ones iza runs in (devices, and pids to track
+    // the container), so the `iza` directories below them are this test's alone: other tests'
+    // containers use the real ones.
+    const tracked = layout!.controllers['pids']!;
+    const ownName = `iza-devparent-${process.pid}`;
+    const own = (c: ControllerPlacement) => join(c.mountPoint, c.currentPath, ownName);
+    const moved = (c: ControllerPlacement) => ({ ...c, currentPath: join(c.currentPath, ownName) });
+    const testLayout: CgroupLayout = {
+      mode: 'v1',
+      controllers: { devices: moved(v1Devices!), pids: moved(tracked) },
+    };
+    const izaDir = join(own(v1Devices!), 'iza');
+    const make = (name: string) =>
+      createContainerCgroup({
+        placement: { name, parent: undefined },
+        resources: {},
+        deviceRules: [{ allow: false, type: 'a', access: 'rwm' }, ...DEFAULT_DEVICE_RULES],
+        layout: testLayout,
+        pausable: false,
+      });
+    mkdirSync(own(v1Devices!));
+    mkdirSync(own(tracked));
+    try {
+      const first = await make('first');
+      const second = await make('second');
+      expect(first.paths).toContain(join(izaDir, 'first'));
+      // The first made `iza` and leaves while the second is still in it: it stays.
+      await first.destroy(5000);
+      expect(existsSync(izaDir)).toBe(true);
+      // The second did not make it, but is the last out: it goes.
+      await second.destroy(5000);
+      expect(existsSync(izaDir)).toBe(false);
+    } finally {
+      for (const base of [own(v1Devices!), own(tracked)]) {
+        for (const dir of ['iza/first', 'iza/second', 'iza', '.'].map((d) => join(base, d))) {
+          if (existsSync(dir)) rmdirSync(dir);
+        }
+      }
+    }
   });
 });

@@ -95,12 +95,21 @@ function applyDeviceRules(dir: string, rules: readonly OciDeviceRule[]): void {
   }
 }
 
-/** mkdir -p; returns the directories it made, outermost first. */
+/**
+ * mkdir -p; returns the directories it made, outermost first. Another container's delete may
+ * remove a shared empty ancestor between the check and the mkdir: then it starts over.
+ */
 function mkdirChain(dir: string): string[] {
-  const missing: string[] = [];
-  for (let d = dir; !existsSync(d); d = dirname(d)) missing.unshift(d);
-  mkdirSync(dir, { recursive: true });
-  return missing;
+  for (let attempt = 1; ; attempt++) {
+    const missing: string[] = [];
+    for (let d = dir; !existsSync(d); d = dirname(d)) missing.unshift(d);
+    try {
+      mkdirSync(dir, { recursive: true });
+      return missing;
+    } catch (err) {
+      if (attempt >= 3 || (err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+  }
 }
 
 /**
@@ -123,7 +132,10 @@ export function removeEmptyAncestors(dirs: readonly string[]): void {
 /** A container's cgroups as created: leaf directories, and how to join them. */
 export interface ContainerCgroup {
   paths: string[];
-  /** Directories above the leaves this create made (removed by delete when empty). */
+  /**
+   * Directories above the leaves this create made, and iza's own `iza` directory of the
+   * devices hierarchy (removed by delete when empty).
+   */
   ancestors: string[];
   addProcess(pid: number): Promise<void>;
   /** OOM kills so far in the memory hierarchy (0 without one). */
@@ -172,10 +184,17 @@ export async function createContainerCgroup(input: {
   let devicesAncestors: string[] = [];
   try {
     if (wantsRules && v1Devices !== undefined) {
+      const izaDir = join(v1Devices.mountPoint, v1Devices.currentPath, 'iza');
       const base = parent ?? join(v1Devices.currentPath, 'iza', below ?? '');
       devicesDir = join(v1Devices.mountPoint, base, name);
       if (!paths.includes(devicesDir)) {
         devicesAncestors = mkdirChain(devicesDir).slice(0, -1);
+        // iza's own `iza` directory goes with the last container out, whoever made it, as
+        // @iza/cgroups does for the other hierarchies: else a container that started while
+        // another was in it (and so did not make it) left it behind for good.
+        if (parent === undefined && !devicesAncestors.includes(izaDir)) {
+          devicesAncestors.unshift(izaDir);
+        }
         paths.push(devicesDir);
       }
       applyDeviceRules(devicesDir, input.deviceRules);
