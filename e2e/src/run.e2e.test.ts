@@ -104,6 +104,24 @@ describe.each(['overlay', 'copy'] as const)('iza run --storage-driver %s', (driv
       expect(await pathsBelow(root)).toEqual(before);
     });
 
+    it('leaves no cgroup behind when two runs overlap and the first out made them', async () => {
+      // The first run makes iza's `iza` cgroup directories; the second starts while it runs,
+      // finds them made, and is the last out: it removes them (the leak check after each test).
+      expect(cgroupsUnder().filter((c) => c.endsWith('/iza'))).toEqual([]);
+      const first = run(['--rm', image(), 'sh', '-c', 'sleep 2; true']);
+      let running: number[] = [];
+      for (let i = 0; i < 100 && running.length === 0; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+        running = processesRootedUnder(root).filter((pid) => argv0(pid) === 'sh');
+      }
+      expect(running).toHaveLength(1);
+      expect(cgroupsUnder().filter((c) => c.endsWith('/iza')).length).toBeGreaterThan(0);
+      const second = run(['--rm', image(), 'sh', '-c', 'sleep 3; true']);
+
+      expect(await first).toMatchObject({ exitCode: 0 });
+      expect(await second).toMatchObject({ exitCode: 0 });
+    });
+
     it('is seen by the leak check while it runs (pivoted roots included)', async () => {
       const marker = `iza-e2e-${randomUUID().slice(0, 8)}`;
       const running = run(['--rm', image(), 'sh', '-c', 'sleep 2; true', marker]);
