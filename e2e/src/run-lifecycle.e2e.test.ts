@@ -205,7 +205,7 @@ describe('cgroup limits', () => {
     [['--memory', '1m'], /minimum/i],
     [['--memory-swap', '100m'], /memory ?-?swap/i],
     [['--memory', '100m', '--memory-swap', '50m'], /memory ?-?swap/i],
-    [['--cpus', '0'], /range of CPUs/i],
+    [['--cpus', '-1'], /range of CPUs/i],
     [['--cpus', '1000'], /range of CPUs/i],
     [['--cpuset-cpus', '999'], /CPUs are not available/i],
     [['--pids-limit', 'many'], /pids-limit/i],

@@ -44,7 +44,7 @@ describe('parseCpus', () => {
     expect(parseCpus(text, 2)).toEqual(expected);
   });
 
-  it.each(['0', '-1', '3', '0.001', '0.0099'])(
+  it.each(['-1', '3', '0.001', '0.0099'])(
     'rejects %s on a 2-CPU host with docker’s range message',
     (text) => {
       expect(() => parseCpus(text, 2)).toThrow(
@@ -67,6 +67,9 @@ describe('buildResources', () => {
     ],
     [{ cpus: '0.5', cpuShares: 512 }, { cpu: { quota: 50000, period: 100000, shares: 512 } }],
     [{ cpusetCpus: '0-1' }, { cpu: { cpus: '0-1' } }],
+    // docker's and podman's default: no limit (moby checks the range only when NanoCPUs != 0).
+    [{ cpus: '0' }, {}],
+    [{ cpus: '0.0', cpuShares: 512 }, { cpu: { shares: 512 } }],
     [{ cpusetCpus: '0,1' }, { cpu: { cpus: '0,1' } }],
     [{ pidsLimit: 100 }, { pids: { limit: 100 } }],
     [{ pidsLimit: -1 }, { pids: { limit: -1 } }],

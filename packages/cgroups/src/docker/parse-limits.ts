@@ -36,7 +36,8 @@ export const CPU_PERIOD = 100000;
 
 /**
  * `--cpus 0.5` → `{ quota: 50000, period: 100000 }` via NanoCPUs, as docker does
- * (daemon_unix.go): 0.01 ≤ n ≤ hostCpus, else "range of CPUs is from 0.01 to N.00".
+ * (daemon_unix.go): 0.01 ≤ n ≤ hostCpus, else "range of CPUs is from 0.01 to N.00". `--cpus 0`
+ * means no limit to docker and podman (their default): callers check {@link isNoCpuLimit} first.
  */
 export function parseCpus(text: string, hostCpus: number): { quota: number; period: number } {
   const n = Number(text);
@@ -55,6 +56,11 @@ export function parseCpus(text: string, hostCpus: number): { quota: number; peri
   }
 
   return { quota: Math.floor((nano * CPU_PERIOD) / 1e9), period: CPU_PERIOD };
+}
+
+/** `--cpus 0` (or 0.0...): docker's and podman's default, no CPU limit. */
+export function isNoCpuLimit(text: string): boolean {
+  return text.trim() !== '' && Number(text) === 0;
 }
 
 /**

@@ -91,7 +91,7 @@ const RUN_OPTIONS: OptionSpec[] = [
     describe: 'Memory plus swap limit; -1 for unlimited swap',
   },
   { name: 'memory-reservation', type: 'string', describe: 'Memory soft limit' },
-  { name: 'cpus', type: 'string', describe: 'Number of CPUs: 0.5, 2' },
+  { name: 'cpus', type: 'string', describe: 'Number of CPUs: 0.5, 2 (0: no limit)' },
   { name: 'cpu-shares', alias: 'c', type: 'string', describe: 'CPU shares (relative weight)' },
   { name: 'cpuset-cpus', type: 'string', describe: 'CPUs in which to allow execution: 0-2,4' },
   { name: 'pids-limit', type: 'string', describe: 'Tune container pids limit (-1 for unlimited)' },
