@@ -1,10 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { formatErrorChain } from '@iza/errors';
 
 import { familiarRepoTag, openImageStore } from '../index.js';
 import type { ImageStore } from '../index.js';
@@ -170,5 +171,25 @@ describe('OCI layout and archives', () => {
     await expect(fresh.importArchive(out, { nameFor: () => '' })).rejects.toMatchObject({
       code: 'ERR_IZA_LAYERS_BAD_ARCHIVE',
     });
+  });
+
+  it.each([
+    ['a missing file', 'missing.tar', /^open \S+missing\.tar: no such file or directory$/],
+    ['a directory', '.', /^read \S+: is a directory$/],
+    [
+      'a file that is no tar',
+      'notes.txt',
+      /^invalid image archive: \S+notes\.txt is not a tar archive/,
+    ],
+  ])('refuses %s in one line, creating nothing', async (_, name, message) => {
+    const store = await openImageStore({ root: join(dir, 'store') });
+    writeFileSync(join(dir, 'notes.txt'), 'not an archive\n'.repeat(100));
+    const tmpBefore = readdirSync(join(dir, 'store', 'tmp'));
+
+    const err = await store.importArchive(join(dir, name)).catch((e: unknown) => e);
+
+    expect(err).toMatchObject({ code: 'ERR_IZA_LAYERS_BAD_ARCHIVE' });
+    expect(formatErrorChain(err)).toMatch(message);
+    expect(readdirSync(join(dir, 'store', 'tmp'))).toEqual(tmpBefore);
   });
 });

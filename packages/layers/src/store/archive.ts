@@ -1,10 +1,13 @@
 import type * as TarModule from 'tar';
 import { randomBytes } from 'node:crypto';
 import {
+  closeSync,
   copyFileSync,
   createReadStream,
+  fstatSync,
   linkSync,
   mkdirSync,
+  openSync,
   readFileSync,
   renameSync,
   rmSync,
@@ -157,12 +160,21 @@ export async function importArchive(
   archive: string,
   options: ImportOptions = {},
 ): Promise<string[]> {
+  checkReadable(archive);
   const staging = join(paths.tmp, `import~${randomBytes(6).toString('hex')}~${process.pid}`);
   mkdirSync(staging);
   try {
     // The archive holds only plain files (an OCI layout), which node-tar extracts safely.
     const { extract: tarExtract } = await loadTar();
-    await tarExtract({ file: archive, cwd: staging, strict: true, filter: isLayoutPath });
+    await tarExtract({ file: archive, cwd: staging, strict: true, filter: isLayoutPath }).catch(
+      (err: unknown) => {
+        const code = (err as { code?: unknown }).code;
+        if (code === 'TAR_ENTRY_INVALID' || code === 'TAR_BAD_ARCHIVE') {
+          throw badArchive(`${archive} is not a tar archive`, err);
+        }
+        throw err;
+      },
+    );
     const index = readJson<OciIndex>(join(staging, 'index.json'));
     const names: string[] = [];
     for (const entry of index.manifests ?? []) {
@@ -222,6 +234,38 @@ function readJson<T>(path: string): T {
   } catch (err) {
     throw badArchive(`cannot read ${path.split('/').pop()}`, err);
   }
+}
+
+/**
+ * An archive that cannot be read at all is said as docker says it (`open FILE: no such file or
+ * directory`, `read FILE: is a directory`) before anything is created.
+ */
+function checkReadable(archive: string): void {
+  let fd: number;
+  try {
+    fd = openSync(archive, 'r');
+  } catch (err) {
+    throw new IzaError(LayersErrorCode.BadArchive, `open ${archive}: ${strerror(err)}`, {
+      hint: 'give the path of an archive written by iza save (or skopeo … oci-archive:FILE)',
+    });
+  }
+  try {
+    if (fstatSync(fd).isDirectory()) {
+      throw new IzaError(LayersErrorCode.BadArchive, `read ${archive}: is a directory`, {
+        hint: 'give the path of an archive written by iza save (or skopeo … oci-archive:FILE)',
+      });
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** `no such file or directory` out of Node's `ENOENT: no such file or directory, open '…'`. */
+function strerror(err: unknown): string {
+  // Not `instanceof Error`: an error from another realm (a vm context, jest) is no instance.
+  const raw = (err as { message?: unknown } | null)?.message;
+  const message = typeof raw === 'string' ? raw : String(err);
+  return /^[A-Z0-9]+: ([^,]+),/.exec(message)?.[1] ?? message;
 }
 
 function badArchive(why: string, cause?: unknown): IzaError {
