@@ -136,6 +136,33 @@ describe('iza save and load', () => {
   });
 });
 
+describe('iza load of an archive another tool named', () => {
+  it('stores a short name as docker would pull it, so run and rmi find what images lists', async () => {
+    const image = minimal();
+    const archive = join(root, 'short-name.tar');
+    // skopeo writes the name it is given as the archive's ref.name: `e2e-short:1`, not the
+    // docker.io/library/... form iza pull stores.
+    await execa('skopeo', [
+      'copy',
+      '-q',
+      `oci:${image.layout}:latest`,
+      `oci-archive:${archive}:e2e-short:1`,
+    ]);
+
+    const load = await iza(['load', '-i', archive], { root });
+    expect(load).toMatchObject({ exitCode: 0 });
+    expect(lines(load.stdout)).toEqual(['Loaded image: e2e-short:1']);
+    const rows = parseImageRows((await iza(['images', '--format', 'json'], { root })).stdout);
+    expect(rows).toContainEqual(expect.objectContaining({ Repository: 'e2e-short', Tag: '1' }));
+
+    const run = await iza(['run', '--rm', '--pull', 'never', 'e2e-short:1', 'true'], { root });
+    expect(run).toMatchObject({ exitCode: 0 });
+    expect(await iza(['rmi', 'docker.io/library/e2e-short:1'], { root })).toMatchObject({
+      exitCode: 0,
+    });
+  });
+});
+
 describe('iza rmi and image prune', () => {
   let registry: Registry;
 
