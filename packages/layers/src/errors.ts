@@ -16,6 +16,7 @@ export const LayersErrorCode = {
   BadDigest: 'ERR_IZA_LAYERS_BAD_DIGEST',
   BadImage: 'ERR_IZA_LAYERS_BAD_IMAGE',
   BadArchive: 'ERR_IZA_LAYERS_BAD_ARCHIVE',
+  BadOutputPath: 'ERR_IZA_LAYERS_BAD_OUTPUT_PATH',
 } as const;
 
 /** An entry that would write outside the destination or through a link. */

@@ -192,4 +192,23 @@ describe('OCI layout and archives', () => {
     expect(formatErrorChain(err)).toMatch(message);
     expect(readdirSync(join(dir, 'store', 'tmp'))).toEqual(tmpBefore);
   });
+
+  it.each([
+    [
+      'a missing directory',
+      'no/such/dir/out.tar',
+      /^invalid output path: directory "\S+no\/such\/dir" does not exist$/,
+    ],
+    ['a directory', '.', /^invalid output path: "\S+" is a directory$/],
+  ])('refuses to save into %s, writing nothing', async (_, name, message) => {
+    const store = await openImageStore({ root: join(dir, 'store') });
+    await pull(store, buildImage([base]), 'x:1');
+    const before = readdirSync(dir);
+
+    const err = await store.exportArchive(['x:1'], join(dir, name)).catch((e: unknown) => e);
+
+    expect(err).toMatchObject({ code: 'ERR_IZA_LAYERS_BAD_OUTPUT_PATH' });
+    expect(formatErrorChain(err)).toMatch(message);
+    expect(readdirSync(dir)).toEqual(before);
+  });
 });

@@ -4,6 +4,7 @@ import {
   closeSync,
   copyFileSync,
   createReadStream,
+  existsSync,
   fstatSync,
   linkSync,
   mkdirSync,
@@ -11,9 +12,10 @@ import {
   readFileSync,
   renameSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 import { IzaError } from '@iza/errors';
 import { isSystemError } from '@iza/ns-native';
@@ -71,6 +73,7 @@ export async function exportArchive(
   outPath: string,
   options: ExportOptions = {},
 ): Promise<void> {
+  checkOutputPath(outPath);
   const staging = join(paths.tmp, `export~${randomBytes(6).toString('hex')}~${process.pid}`);
   const tmpOut = `${outPath}.iza-${randomBytes(6).toString('hex')}`;
   try {
@@ -233,6 +236,26 @@ function readJson<T>(path: string): T {
     return JSON.parse(readFileSync(path, 'utf8')) as T;
   } catch (err) {
     throw badArchive(`cannot read ${path.split('/').pop()}`, err);
+  }
+}
+
+/** docker save's checks of `-o`, in its words, before anything is staged. */
+function checkOutputPath(outPath: string): void {
+  const dir = dirname(outPath);
+  if (!existsSync(dir)) {
+    throw new IzaError(
+      LayersErrorCode.BadOutputPath,
+      `invalid output path: directory "${dir}" does not exist`,
+    );
+  }
+  if (statSync(outPath, { throwIfNoEntry: false })?.isDirectory() === true) {
+    throw new IzaError(
+      LayersErrorCode.BadOutputPath,
+      `invalid output path: "${outPath}" is a directory`,
+      {
+        hint: 'give a file name: iza save -o DIR/image.tar IMAGE',
+      },
+    );
   }
 }
 
