@@ -155,6 +155,17 @@ export interface NativeSpawnPlan {
    */
   unshareCgroup: boolean;
   /**
+   * cgroup v1 `tasks` files the child writes "0" to before anything else, moving itself into
+   * those cgroups: one thread moving itself takes no global lock, where a pid written to
+   * cgroup.procs by another process waits for an RCU grace period.
+   */
+  cgroupTasks: string[];
+  /**
+   * A cgroup v2 directory the child is born in (clone3 with CLONE_INTO_CGROUP; where clone3 is
+   * refused, the child writes "0" to its cgroup.procs first thing), or null.
+   */
+  cgroupInto: string | null;
+  /**
    * The child pauses before pivot_root with a report of kind 3 and waits for one byte, while
    * the parent runs the runtime's hooks (OCI prestart, createRuntime).
    */

@@ -138,6 +138,8 @@ export function buildExecPlan(
     uidMap: '',
     gidMap: '',
     joinOnly: true,
+    cgroupTasks: [],
+    cgroupInto: null,
   };
 
   const labels: PlanLabels = {
@@ -154,6 +156,7 @@ export function buildExecPlan(
     rlimits: limits.map((l) => l.label),
     createContainerHooks: [],
     startContainerHooks: [],
+    cgroups: [],
   };
   return { plan, labels };
 }

@@ -45,6 +45,8 @@ export interface PlanLabels {
   rlimits: string[];
   createContainerHooks: string[];
   startContainerHooks: string[];
+  /** The cgroups the child joins itself: `cgroupTasks`' directories, then `cgroupInto`. */
+  cgroups: string[];
 }
 
 const rlimitNumbers: Record<string, number> = {
@@ -315,6 +317,8 @@ export function buildSpawnPlan(
     seccompFlags: 0,
     hooks: hookPlans(spec.hooks),
     joinOnly: false,
+    cgroupTasks: [],
+    cgroupInto: null,
     ...idMaps(spec, ns.seen.has('user') && ns.joins[0]?.nstype !== host.constants.CLONE_NEWUSER),
   };
 
@@ -332,6 +336,7 @@ export function buildSpawnPlan(
     rlimits: limits.map((l) => l.label),
     createContainerHooks: (spec.hooks?.createContainer ?? []).map((h) => h.path),
     startContainerHooks: (spec.hooks?.startContainer ?? []).map((h) => h.path),
+    cgroups: [],
   };
   return { plan, labels };
 }

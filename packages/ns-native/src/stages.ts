@@ -115,6 +115,10 @@ const stages: Describe[] = [
       syscall: 'capset',
     };
   },
+  (l, i) => {
+    const dir = at(l.cgroups, i);
+    return { stage: `cgroup ${dir}`, doing: `joining cgroup ${dir}`, syscall: 'write', path: dir };
+  },
 ];
 
 // A hook that ran and failed: ECANCELED with its wait status (native/src/child_hooks.cc).

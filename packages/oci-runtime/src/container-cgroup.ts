@@ -138,6 +138,11 @@ export interface ContainerCgroup {
    */
   ancestors: string[];
   addProcess(pid: number): Promise<void>;
+  /**
+   * The same cgroups as a new process places itself in them (@iza/ns-native's `cgroups`
+   * option): the v1 leaves, and the v2 leaf where there is one.
+   */
+  selfPlacement: { v1: string[]; v2?: string };
   /** OOM kills so far in the memory hierarchy (0 without one). */
   readOomKills(): Promise<number>;
   /** Removes every directory create made (for an in-process caller; `delete` only has paths). */
@@ -212,9 +217,14 @@ export async function createContainerCgroup(input: {
     throw err;
   }
 
+  const v2 = cg.paths['unified'];
   return {
     paths,
     ancestors: [...cg.createdAncestors, ...devicesAncestors],
+    selfPlacement: {
+      v1: paths.filter((p) => p !== v2),
+      ...(v2 === undefined ? {} : { v2 }),
+    },
     async addProcess(pid) {
       await cg.addProcess(pid);
       if (devicesDir !== undefined) writeCgroupFile(join(devicesDir, 'cgroup.procs'), String(pid));

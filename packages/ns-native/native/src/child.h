@@ -67,6 +67,7 @@ enum Stage : int32_t {
   kStageUserns,
   kStageUnshare,
   kStageCapCheck,
+  kStageCgroupJoin,
 };
 
 struct ChildReport {
@@ -142,6 +143,14 @@ struct ChildPlan {
   std::vector<NsJoinPlan> joins;  // setns by the child, in order (a user namespace first)
   int unshare_flags = 0;          // CLONE_NEW* made by the child after its joins
   int pid_join_fd = -1;           // a pid namespace the parent enters around clone; -1 = none
+  // cgroups the child moves itself into, first thing: v1 `tasks` files it writes "0" to (one
+  // thread moving itself takes no global lock, where a pid written to cgroup.procs waits for an
+  // RCU grace period: 5-15 ms), and the v2 leaf it is born in (clone3 CLONE_INTO_CGROUP) or,
+  // when clone3 is refused, whose cgroup.procs it writes "0" to.
+  std::vector<std::string> cgroup_tasks;
+  int cgroup_fd = -1;                // the v2 leaf, O_PATH; -1 = none
+  std::string cgroup_procs;          // that leaf's cgroup.procs
+  bool cgroup_procs_needed = false;  // set by the parent when clone3 was refused
   // A new cgroup namespace: made once the parent has placed the child in its cgroups (it sends
   // one byte then), before the first cgroup mount, so that its root is the container's cgroup.
   bool unshare_cgroup = false;
@@ -231,6 +240,7 @@ void RunHooks(const ChildPlan &plan, const HookList &list, Stage stage, const ch
               size_t pid_len);
 // Steps of ChildMain that JoinMain shares (child_main.cc).
 void ResetSignals(const ChildPlan &plan);
+void JoinCgroups(const ChildPlan &plan);
 void JoinNamespaces(const ChildPlan &plan);
 void SetupStdio(const ChildPlan &plan);
 void CloseInherited(const ChildPlan &plan);

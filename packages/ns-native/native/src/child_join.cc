@@ -14,6 +14,7 @@ using child::Fail;
 
 void JoinMain(const ChildPlan &plan) {
   child::ResetSignals(plan);
+  child::JoinCgroups(plan);
   child::JoinNamespaces(plan);
   if (setsid() < 0)
     Fail(plan, kStageSetsid, errno);

@@ -77,6 +77,29 @@ void EnterCgroupNamespace(const ChildPlan &plan) {
 
 using child::Fail;
 
+// Into the container's cgroups before anything else, so that everything the init does and
+// starts is accounted there. Writing "0" moves the calling thread, all of this process.
+static void write_zero(const ChildPlan &plan, const char *path, int index) {
+  int fd = open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0)
+    Fail(plan, kStageCgroupJoin, errno, index);
+  ssize_t n;
+  do {
+    n = write(fd, "0", 1);
+  } while (n < 0 && errno == EINTR);
+  int err = errno;
+  close(fd);
+  if (n < 0)
+    Fail(plan, kStageCgroupJoin, err, index);
+}
+
+static void join_cgroups(const ChildPlan &plan) {
+  for (size_t i = 0; i < plan.cgroup_tasks.size(); i++)
+    write_zero(plan, plan.cgroup_tasks[i].c_str(), static_cast<int>(i));
+  if (plan.cgroup_procs_needed)
+    write_zero(plan, plan.cgroup_procs.c_str(), static_cast<int>(plan.cgroup_tasks.size()));
+}
+
 // The parent blocked every signal around clone; handlers it installed are meaningless here.
 static void reset_signals(const ChildPlan &plan) {
   struct sigaction dfl = {};
@@ -362,6 +385,7 @@ static void pause_for_runtime_hooks(const ChildPlan &plan) {
 
 void ChildMain(const ChildPlan &plan) {
   reset_signals(plan);
+  join_cgroups(plan);
   enter_user_namespace(plan);
   join_namespaces(plan);
   arm_parent_death(plan);
@@ -423,6 +447,10 @@ namespace child {
 
 void ResetSignals(const ChildPlan &plan) {
   reset_signals(plan);
+}
+
+void JoinCgroups(const ChildPlan &plan) {
+  join_cgroups(plan);
 }
 
 void JoinNamespaces(const ChildPlan &plan) {
