@@ -165,6 +165,8 @@ export interface NativeSpawnPlan {
    * refused, the child writes "0" to its cgroup.procs first thing), or null.
    */
   cgroupInto: string | null;
+  /** Tests only: clone(2) as where clone3 is refused (the child then joins `cgroupInto`). */
+  noClone3?: boolean;
   /**
    * The child pauses before pivot_root with a report of kind 3 and waits for one byte, while
    * the parent runs the runtime's hooks (OCI prestart, createRuntime).

@@ -2,7 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { existsSync, mkdirSync, readFileSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 
+import type { NativeBinding } from './binding.js';
 import { ContainerStartError, createContainerProcess } from './index.js';
+import { loadBinding } from './load.js';
 import { makeBusyboxRootfs, type TestRootfs } from './test-support/rootfs.js';
 import { baseSpec } from './test-support/run.js';
 
@@ -66,6 +68,26 @@ onHybridHost('a container child that places itself in its cgroups (root, hybrid 
       expect(cgroupOf(proc.pid, 'pids')).toBe(join(own.pids ?? '/', name));
       expect(cgroupOf(proc.pid, '')).toBe(join(own.unified ?? '/', name));
       expect(readFileSync(join(v1, 'cgroup.procs'), 'utf8').trim()).toBe(String(proc.pid));
+    } finally {
+      await proc.start();
+      expect(await proc.wait()).toMatchObject({ status: 0 });
+    }
+  });
+
+  it('joins the v2 leaf itself where clone3 is refused', async () => {
+    const binding = loadBinding();
+    // As under docker's default seccomp profile, where clone3 fails with ENOSYS.
+    const noClone3: NativeBinding = {
+      ...binding,
+      spawnContainer: (plan) => binding.spawnContainer({ ...plan, noClone3: true }),
+    };
+    const proc = await createContainerProcess(baseSpec(rootfs.dir, 'true'), {
+      binding: noClone3,
+      cgroups: { v1: [v1], v2 },
+    });
+    try {
+      expect(cgroupOf(proc.pid, 'pids')).toBe(join(own.pids ?? '/', name));
+      expect(cgroupOf(proc.pid, '')).toBe(join(own.unified ?? '/', name));
     } finally {
       await proc.start();
       expect(await proc.wait()).toMatchObject({ status: 0 });

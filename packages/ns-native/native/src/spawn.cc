@@ -298,15 +298,15 @@ static long clone_child(ChildPlan &plan, unsigned long flags) {
 
   long pid = -1;
   bool cloned = false;
-  if (plan.cgroup_fd >= 0) {
+  if (plan.cgroup_fd >= 0 && !plan.no_clone3) {
     struct clone_args args = {};
     args.flags = flags | CLONE_INTO_CGROUP;
     args.exit_signal = SIGCHLD;
     args.cgroup = static_cast<uint64_t>(plan.cgroup_fd);
     pid = syscall(SYS_clone3, &args, sizeof args);
     cloned = pid >= 0 || errno != ENOSYS;
-    plan.cgroup_procs_needed = !cloned;
   }
+  plan.cgroup_procs_needed = plan.cgroup_fd >= 0 && !cloned;
   if (!cloned)
     pid = syscall(SYS_clone, flags | SIGCHLD, nullptr, nullptr, nullptr, nullptr);
   if (pid == 0 && plan.join_only)
@@ -346,6 +346,7 @@ static Napi::Value JsSpawnContainer(const Napi::CallbackInfo &info) {
   plan.unshare_flags = static_cast<int>(num(o, "unshareFlags"));
   plan.join_only = flag(o, "joinOnly");
   plan.cgroup_tasks = strings(o, "cgroupTasks");
+  plan.no_clone3 = flag(o, "noClone3");
   std::string cgroup_into = str(o, "cgroupInto");
   if (!open_joins(env, o, plan))
     return Napi::Value();
