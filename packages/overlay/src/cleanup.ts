@@ -1,9 +1,9 @@
-import { rm } from 'node:fs/promises';
+import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { IzaError } from '@iza/errors';
 import { constants, isSystemError, umount2 } from '@iza/ns-native';
 import { OverlayErrorCode } from './errors.js';
-import { mountsUnder } from './mountinfo.js';
+import { mountsUnderSync } from './mountinfo.js';
 
 function unmount(target: string): void {
   try {
@@ -29,9 +29,9 @@ export async function cleanupRootfs(containerDir: string): Promise<void> {
   const dir = resolve(containerDir);
 
   try {
-    for (const target of await mountsUnder(dir)) unmount(target);
+    for (const target of mountsUnderSync(dir)) unmount(target);
     // rm(1)-like recursion that never follows symlinks (lstat-based, Node fs.rm).
-    await rm(dir, { recursive: true, force: true, maxRetries: 3 });
+    rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
   } catch (err) {
     throw new IzaError(OverlayErrorCode.ReleaseFailed, `removing container directory ${dir}`, {
       cause: err,

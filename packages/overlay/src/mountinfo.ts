@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 
 /** One line of /proc/self/mountinfo, reduced to what this package needs. */
@@ -36,7 +37,10 @@ export function parseMountinfo(text: string): MountEntry[] {
 
 /** The mount points at or below `dir`, deepest first (the order they must be unmounted in). */
 export async function mountsUnder(dir: string, mountinfoPath = '/proc/self/mountinfo') {
-  const text = await readFile(mountinfoPath, 'utf8');
+  return mountsBelow(await readFile(mountinfoPath, 'utf8'), dir);
+}
+
+function mountsBelow(text: string, dir: string): string[] {
   const prefix = dir.endsWith('/') ? dir : `${dir}/`;
 
   const found = parseMountinfo(text)
@@ -45,4 +49,9 @@ export async function mountsUnder(dir: string, mountinfoPath = '/proc/self/mount
 
   // A path mounted twice (stacked) appears twice; unmounting it twice is what is needed.
   return found.reverse().sort((a, b) => b.length - a.length);
+}
+
+/** {@link mountsUnder}, reading mountinfo synchronously. */
+export function mountsUnderSync(dir: string, mountinfoPath = '/proc/self/mountinfo'): string[] {
+  return mountsBelow(readFileSync(mountinfoPath, 'utf8'), dir);
 }
