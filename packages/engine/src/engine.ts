@@ -211,7 +211,9 @@ export class Engine {
     // An archive names its images as its writer did (`bb:latest` from skopeo, `alpine` from a
     // hand-made layout): stored under docker's full form, as a pull of that name would be, so
     // `iza run bb` finds what `iza images` lists. iza save writes full names already.
-    const names = await (await this.store()).importArchive(path, {
+    const names = await (
+      await this.store()
+    ).importArchive(path, {
       nameFor: (ref) => (ref === undefined || ref === '' ? '' : parseReference(ref).toString()),
     });
     return names.map((n: string) => {
