@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { IzaError } from '@iza/errors';
 import type { CgroupFs } from './cgroup-fs.js';
@@ -118,8 +118,8 @@ export async function detectCgroupLayout(options: DetectOptions = {}): Promise<C
   let mountinfo: string;
   let procCgroup: string;
   try {
-    mountinfo = options.mountinfo ?? (await readFile('/proc/self/mountinfo', 'utf8'));
-    procCgroup = options.procSelfCgroup ?? (await readFile('/proc/self/cgroup', 'utf8'));
+    mountinfo = options.mountinfo ?? readFileSync('/proc/self/mountinfo', 'utf8');
+    procCgroup = options.procSelfCgroup ?? readFileSync('/proc/self/cgroup', 'utf8');
   } catch (err) {
     throw new IzaError(CgroupErrorCode.DetectFailed, 'reading the cgroups of this process', {
       cause: err,
