@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdirSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { IzaError } from '@iza/errors';
 import { cleanupRootfs } from './cleanup.js';
@@ -80,7 +80,7 @@ export async function mountRootfs(options: MountRootfsOptions): Promise<Rootfs> 
   const layers = visibleLayers(options.layers);
   const containerDir = resolve(options.containerDir);
   const readonly = options.readonly ?? false;
-  await mkdir(containerDir, { recursive: true, mode: 0o700 });
+  mkdirSync(containerDir, { recursive: true, mode: 0o700 });
 
   try {
     if (options.driver !== 'copy') {
