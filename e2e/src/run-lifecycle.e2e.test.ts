@@ -158,6 +158,10 @@ describe('a terminal', () => {
     expect(result.stdout).toMatch(/\/dev\/pts\/0/);
     expect(result.stdout).toMatch(/got:hello/);
     expect(result.exitCode).toBe(7);
+    // The host terminal is raw as docker makes it: the container's line ends arrive as they
+    // were sent (\r\n), not translated once more (\r\r\n, Node's raw mode keeps ONLCR).
+    expect(result.stdout).toContain('/dev/pts/0\r\n');
+    expect(result.stdout).not.toContain('\r\r\n');
   });
 });
 

@@ -62,6 +62,7 @@ export interface NativeBinding {
   sendStart(fd: number): boolean;
   openPty(): { master: number; slave: number; path: string };
   setWindowSize(fd: number, rows: number, cols: number): void;
+  setOutputProcessing(fd: number, enabled: boolean): void;
   sendFd(socketPath: string, fd: number, name: string): void;
   readFileInRoot(root: string, path: string, limit: number): Buffer | null;
   /** -1 stands for RLIM_INFINITY. */

@@ -65,7 +65,7 @@ export {
   defaultCapabilityNames,
 } from './capabilities.js';
 export { startContainerByFifo } from './fifo.js';
-export { openPty, setWindowSize } from './pty.js';
+export { openPty, setOutputProcessing, setWindowSize } from './pty.js';
 export type { Pty } from './pty.js';
 export { sendFd, SEND_FD_NAME_MAX } from './send-fd.js';
 export { namespacesAvailable } from './namespaces.js';

@@ -13,6 +13,15 @@ export function openPty(): Pty {
   return loadBinding().openPty();
 }
 
+/**
+ * Turns a terminal's output processing (termios OPOST) on or off. Raw mode as docker makes it
+ * has it off, so a container's `\r\n` reaches the screen unchanged; Node's setRawMode leaves it
+ * on (with ONLCR), which turns every line end into `\r\r\n`.
+ */
+export function setOutputProcessing(fd: number, enabled: boolean): void {
+  loadBinding().setOutputProcessing(fd, enabled);
+}
+
 /** TIOCSWINSZ on a pty fd (master or slave); the foreground process group gets SIGWINCH. */
 export function setWindowSize(fd: number, rows: number, cols: number): void {
   if (!Number.isInteger(rows) || !Number.isInteger(cols) || rows < 0 || cols < 0) {

@@ -1,9 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { closeSync, existsSync, mkdtempSync, readSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { constants, createContainerProcess, mknod, openPty, setWindowSize } from './index.js';
+import {
+  constants,
+  createContainerProcess,
+  mknod,
+  openPty,
+  setOutputProcessing,
+  setWindowSize,
+} from './index.js';
 import { makeBusyboxRootfs, type TestRootfs } from './test-support/rootfs.js';
 import { baseSpec, runInContainer } from './test-support/run.js';
 
@@ -35,6 +42,42 @@ describe('openPty', () => {
     } finally {
       closeSync(pty.master);
       closeSync(pty.slave);
+    }
+  });
+});
+
+describe('setOutputProcessing', () => {
+  it('turns the line-end translation of a terminal off and on again', () => {
+    const pty = openPty();
+    try {
+      // Each read takes what the line discipline has passed on, waiting for the first byte.
+      const through = (text: string, length: number) => {
+        writeSync(pty.slave, text);
+        const buf = Buffer.alloc(64);
+        let got = '';
+        while (got.length < length) got += buf.toString('utf8', 0, readSync(pty.master, buf));
+        return got;
+      };
+      expect(through('a\n', 3)).toBe('a\r\n');
+      setOutputProcessing(pty.slave, false);
+      expect(through('b\r\n', 3)).toBe('b\r\n');
+      expect(through('c\n', 2)).toBe('c\n');
+      setOutputProcessing(pty.slave, true);
+      expect(through('d\n', 3)).toBe('d\r\n');
+    } finally {
+      closeSync(pty.master);
+      closeSync(pty.slave);
+    }
+  });
+
+  it('names the call that failed on a file that is no terminal', () => {
+    const fd = openSync('/dev/null', 'r');
+    try {
+      expect(() => setOutputProcessing(fd, false)).toThrow(
+        expect.objectContaining({ code: 'ENOTTY', syscall: 'tcgetattr' }),
+      );
+    } finally {
+      closeSync(fd);
     }
   });
 });

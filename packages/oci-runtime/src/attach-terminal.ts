@@ -1,7 +1,7 @@
 import tty from 'node:tty';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-import { setWindowSize } from '@iza/ns-native';
+import { setOutputProcessing, setWindowSize } from '@iza/ns-native';
 
 /** The caller's own terminal, for a foreground `run` with `process.terminal`. */
 export interface TerminalIO {
@@ -35,8 +35,10 @@ export function attachTerminal(master: number, io: TerminalIO): AttachedTerminal
   };
   resize();
   output.on('resize', resize);
-  // LIMITATION: libuv's raw mode keeps ONLCR, so the container's \r\n shows as \r\r\n.
   input.setRawMode(true);
+  // Raw as runc and docker make it: no output processing either, so the container's \r\n is
+  // shown as is (libuv's raw mode keeps ONLCR: \r\r\n). setRawMode(false) restores it.
+  setOutputProcessing(io.input, false);
 
   input.on('data', (chunk: Buffer) => pty.write(chunk));
   pty.on('data', (chunk: Buffer) => output.write(chunk));

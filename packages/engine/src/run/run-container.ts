@@ -4,7 +4,13 @@ import { join } from 'node:path';
 
 import { buildResources } from '@iza/cgroups';
 import { IzaError } from '@iza/errors';
-import { defaultCapabilities, defaultMounts, resolveUser, setWindowSize } from '@iza/ns-native';
+import {
+  defaultCapabilities,
+  defaultMounts,
+  resolveUser,
+  setOutputProcessing,
+  setWindowSize,
+} from '@iza/ns-native';
 import { createContainerFromSpec, deleteContainer, startContainer } from '@iza/oci-runtime';
 import type { CreatedContainer } from '@iza/oci-runtime';
 import { mountRootfs } from '@iza/overlay';
@@ -242,7 +248,7 @@ export async function runContainer(ctx: RunContext, req: RunRequest): Promise<nu
     const terminal =
       master === undefined
         ? undefined
-        : attachTerminal(master, { setWindowSize }, ctx.stdin, ctx.stdout);
+        : attachTerminal(master, { setWindowSize, setOutputProcessing }, ctx.stdin, ctx.stdout);
     masterOwned = terminal !== undefined;
     if (terminal) {
       process.on('SIGWINCH', terminal.resize);

@@ -4,6 +4,7 @@ import type { ReadStream as TtyReadStream } from 'node:tty';
 /** The part of @iza/ns-native the terminal plumbing uses (kept narrow for tests). */
 export interface PtyOps {
   setWindowSize(fd: number, rows: number, cols: number): void;
+  setOutputProcessing(fd: number, enabled: boolean): void;
 }
 
 /**
@@ -20,7 +21,13 @@ export function attachTerminal(
 ): { detach: () => void; drained: Promise<void>; resize: () => void } {
   const host = stdin as TtyReadStream;
   const wasRaw = host.isTTY ? host.isRaw : false;
-  if (host.isTTY) host.setRawMode(true);
+  if (host.isTTY) {
+    host.setRawMode(true);
+    // Raw as docker makes it: no output processing either, so the container's \r\n is shown
+    // as is (Node's raw mode keeps ONLCR: \r\r\n). setRawMode(false) restores the saved modes.
+    // (A tty.ReadStream has its fd; process.stdin is 0.)
+    ops.setOutputProcessing((host as { fd?: number }).fd ?? 0, false);
+  }
 
   const resize = () => {
     if (stdout.isTTY) ops.setWindowSize(master, stdout.rows, stdout.columns);

@@ -54,9 +54,30 @@ static Napi::Value JsSetWindowSize(const Napi::CallbackInfo &info) {
   return env.Undefined();
 }
 
+// setOutputProcessing(fd, enabled): the terminal's OPOST flag (termios(3)). Raw mode as docker
+// makes it clears it, so a container's \r\n reaches the screen as is; libuv's raw mode keeps
+// it (and ONLCR), which shows every line end as \r\r\n.
+static Napi::Value JsSetOutputProcessing(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsNumber() || !info[1].IsBoolean())
+    return ThrowArg(env, "setOutputProcessing(fd, enabled)");
+  int fd = info[0].As<Napi::Number>().Int32Value();
+  struct termios t;
+  if (tcgetattr(fd, &t) < 0)
+    return ThrowSys(env, errno, "tcgetattr");
+  if (info[1].As<Napi::Boolean>().Value())
+    t.c_oflag |= OPOST;
+  else
+    t.c_oflag &= ~static_cast<tcflag_t>(OPOST);
+  if (tcsetattr(fd, TCSANOW, &t) < 0)
+    return ThrowSys(env, errno, "tcsetattr");
+  return env.Undefined();
+}
+
 void InitPty(Napi::Env env, Napi::Object exports) {
   exports.Set("openPty", Napi::Function::New(env, JsOpenPty));
   exports.Set("setWindowSize", Napi::Function::New(env, JsSetWindowSize));
+  exports.Set("setOutputProcessing", Napi::Function::New(env, JsSetOutputProcessing));
 }
 
 }  // namespace iza
