@@ -1,4 +1,5 @@
 import { closeSync } from 'node:fs';
+import { join } from 'node:path';
 
 import type { NativeBinding, NativeReport } from './binding.js';
 import { ContainerProcess, nodeSpawnHost } from './container-process.js';
@@ -18,6 +19,12 @@ export interface ExecProcessOptions {
    * failure kills it and rejects.
    */
   placeInCgroups: (pid: number) => Promise<void>;
+  /**
+   * Cgroups the process places itself in before it joins the container's namespaces, as
+   * createContainerProcess's `cgroups` (no parent-side migration, which waits for an RCU grace
+   * period); `placeInCgroups` then only has what else must hold before it goes on.
+   */
+  cgroups?: { v1: readonly string[]; v2?: string | undefined };
   binding?: NativeBinding;
   host?: SpawnHost;
   /** Where compiled seccomp programs are kept between runs (see compileSeccomp). */
@@ -42,6 +49,12 @@ export async function createExecProcess(
 ): Promise<ContainerProcess> {
   const binding = options.binding ?? loadBinding();
   const { plan, labels } = buildExecPlan(spec, options.host ?? nodeSpawnHost(binding));
+  if (options.cgroups !== undefined) {
+    const { v1, v2 } = options.cgroups;
+    plan.cgroupTasks = v1.map((dir) => join(dir, 'tasks'));
+    plan.cgroupInto = v2 ?? null;
+    labels.cgroups = v2 === undefined ? [...v1] : [...v1, v2];
+  }
   if (spec.seccomp !== undefined) {
     const cacheDir = options.seccompCacheDir;
     const compiled = compileSeccomp(

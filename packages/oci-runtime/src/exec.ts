@@ -1,4 +1,4 @@
-import { closeSync, constants, openSync, writeSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 import { findIzaError, IzaError } from '@iza/errors';
@@ -65,16 +65,13 @@ function execFailed(err: unknown): IzaError {
   });
 }
 
-// O_WRONLY without O_CREAT: cgroupfs files are never created.
-function joinCgroups(paths: readonly string[], pid: number): void {
-  for (const dir of paths) {
-    const fd = openSync(join(dir, 'cgroup.procs'), constants.O_WRONLY);
-    try {
-      writeSync(fd, String(pid));
-    } finally {
-      closeSync(fd);
-    }
-  }
+/**
+ * The container's cgroups as a new process places itself in them: the v2 leaf (the one with a
+ * cgroup.controllers file, which v1 directories lack) and the v1 leaves.
+ */
+function selfPlacement(paths: readonly string[]): { v1: string[]; v2?: string } {
+  const v2 = paths.find((dir) => existsSync(join(dir, 'cgroup.controllers')));
+  return { v1: paths.filter((dir) => dir !== v2), ...(v2 === undefined ? {} : { v2 }) };
 }
 
 function checkStatus(root: string, stored: StoredState): void {
@@ -130,13 +127,16 @@ export async function execContainer(options: ExecOptions): Promise<ExecResult> {
       },
       {
         seccompCacheDir: seccompCacheDir(root),
-        // The child has opened the namespaces: if the init is still the same process now, they
-        // were its own and not those of a process that took over its pid.
-        placeInCgroups: async (pid) => {
+        // The child places itself in the container's cgroups first thing (a pid written to
+        // cgroup.procs from here waited for an RCU grace period).
+        cgroups: selfPlacement(stored.cgroupPaths),
+        // The namespaces were opened before the clone: if the init is still the same process
+        // now, they were its own and not those of a process that took over its pid. The child
+        // waits for this before it does anything in them.
+        placeInCgroups: async () => {
           if (!isInitAlive(stored.pid, stored.initStartTime)) {
             throw new IzaError(OciErrorCode.BadState, 'cannot exec in a stopped container');
           }
-          joinCgroups(stored.cgroupPaths, pid);
         },
       },
     );
