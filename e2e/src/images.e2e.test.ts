@@ -137,7 +137,7 @@ describe('iza save and load', () => {
 });
 
 describe('iza load of an archive another tool named', () => {
-  it('stores a short name as docker would pull it, so run and rmi find what images lists', async () => {
+  it('stores a short name as a pull would, so run and rmi find what images lists', async () => {
     const image = minimal();
     const archive = join(root, 'short-name.tar');
     // skopeo writes the name it is given as the archive's ref.name: `e2e-short:1`, not the
@@ -261,7 +261,7 @@ describe('iza rmi by ID and lookups by digest', () => {
     expect(await names()).toEqual([]);
   });
 
-  it('runs and inspects repo@DIGEST of an image pulled by tag, without pulling it again', async () => {
+  it('runs and inspects repo@DIGEST of an image pulled by tag, without pulling again', async () => {
     await pullBoth();
     const byDigest = minimal().ref.replace(/:latest$/, `@${minimal().digest}`);
 

@@ -148,7 +148,8 @@ describe('iza killed with SIGKILL', () => {
 describe('a terminal', () => {
   it('gives the container a pty, passes keystrokes and the exit status (script(1))', async () => {
     // script runs iza on a real pty, as a user's terminal; the container reads what we type.
-    const command = `${izaBin()} --root ${root} run --rm -it ${image()} sh -c 'tty; read line; echo got:$line; exit 7'`;
+    const script = 'tty; read line; echo got:$line; exit 7';
+    const command = `${izaBin()} --root ${root} run --rm -it ${image()} sh -c '${script}'`;
     const result = await execa('script', ['-qec', command, '/dev/null'], {
       input: 'hello\n',
       reject: false,
@@ -246,7 +247,11 @@ describe('a container process trying to reach the host', () => {
 
   it('cannot write kernel settings or the sysrq trigger, nor read kernel memory', async () => {
     const result = await run(
-      'echo 1 > /proc/sys/kernel/panic && echo PANIC; echo h > /proc/sysrq-trigger && echo SYSRQ; echo kcore=$(head -c 4 /proc/kcore | wc -c)',
+      [
+        'echo 1 > /proc/sys/kernel/panic && echo PANIC',
+        'echo h > /proc/sysrq-trigger && echo SYSRQ',
+        'echo kcore=$(head -c 4 /proc/kcore | wc -c)',
+      ].join('; '),
     );
     expect(result.stdout).not.toMatch(/PANIC|SYSRQ/);
     expect(lines(result.stdout)).toContain('kcore=0');
@@ -259,7 +264,10 @@ describe('a container process trying to reach the host', () => {
 
   it('cannot create device nodes for host disks or raise its capabilities', async () => {
     const result = await run(
-      'mknod /tmp/vda b 254 0 && head -c 1 /tmp/vda && echo DISK; grep -E "^(CapEff|NoNewPrivs)" /proc/self/status',
+      [
+        'mknod /tmp/vda b 254 0 && head -c 1 /tmp/vda && echo DISK',
+        'grep -E "^(CapEff|NoNewPrivs)" /proc/self/status',
+      ].join('; '),
     );
     expect(result.stdout).not.toMatch(/DISK/);
     expect(result.stdout).toMatch(/CapEff:\s+00000000a80425fb/);
@@ -272,7 +280,9 @@ describe('a container process trying to reach the host', () => {
     // BPF program on cgroup v2, see the VM suite), while the default nodes work.
     const probe = (dir: string) =>
       `mknod ${dir}/loop b 7 0 && mknod ${dir}/fuse c 10 229 && echo made
-       for n in loop fuse; do (exec 3<${dir}/$n) 2>/dev/null && echo "open $n" || echo "denied $n"; done
+       for n in loop fuse; do
+         (exec 3<${dir}/$n) 2>/dev/null && echo "open $n" || echo "denied $n"
+       done
        (exec 3>/dev/null) && echo "open null"`;
     const hostDir = mkdtempSync(join(tmpdir(), 'iza-e2e-devices-'));
     try {
@@ -310,9 +320,8 @@ describe('a container process trying to reach the host', () => {
       writeFileSync(profile, '{"defaultAction": "SCMP_ACT_SOMETIMES"}');
       const bad = await iza([...args, 'true'], { root });
       expect(bad.exitCode).toBe(125);
-      expect(lines(bad.stderr)[0]).toBe(
-        `Error: invalid --security-opt seccomp=${profile}: seccomp: unknown action SCMP_ACT_SOMETIMES in defaultAction`,
-      );
+      const why = 'seccomp: unknown action SCMP_ACT_SOMETIMES in defaultAction';
+      expect(lines(bad.stderr)[0]).toBe(`Error: invalid --security-opt seccomp=${profile}: ${why}`);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

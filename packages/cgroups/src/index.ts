@@ -15,13 +15,7 @@ export { sharesToWeight } from './v2/cpu-weight.js';
 export { v2LimitWrites } from './v2/limits-v2.js';
 export type { LimitWrite } from './limit-write.js';
 export { v1LimitWrites } from './v1/limits-v1.js';
-export {
-  parseMemorySize,
-  parseCpus,
-  parseCpuset,
-  isNoCpuLimit,
-  CPU_PERIOD,
-} from './docker/parse-limits.js';
+export { parseMemorySize, parseCpus, parseCpuset, CPU_PERIOD } from './docker/parse-limits.js';
 export { buildResources, MIN_MEMORY } from './docker/build-resources.js';
 export type { DockerResourceFlags } from './docker/build-resources.js';
 export { CgroupErrorCode } from './errors.js';

@@ -94,7 +94,7 @@ onHybridHost('a container child that places itself in its cgroups (root, hybrid 
     }
   });
 
-  it('fails naming the cgroup it could not join, the child reaped', async () => {
+  it('fails naming the cgroup it could not join, and leaves the one it joined', async () => {
     const missing = join(pidsRoot, own.pids ?? '/', `${name}-missing`);
     const err = await createContainerProcess(baseSpec(rootfs.dir, 'true'), {
       cgroups: { v1: [v1, missing] },

@@ -1,6 +1,5 @@
 import { closeSync, readFileSync, statSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
-import { join } from 'node:path';
 
 import type { NativeBinding, NativeReport } from './binding.js';
 import type { ContainerProcessSpec, StartMode } from './container-spec.js';
@@ -8,7 +7,13 @@ import { startContainerByFifo } from './fifo.js';
 import { loadBinding } from './load.js';
 import { compileSeccomp } from './seccomp.js';
 import { ContainerSpecError } from './spawn-errors.js';
-import { buildSpawnPlan, type PlanLabels, type SpawnHost } from './spawn-plan.js';
+import {
+  buildSpawnPlan,
+  placeSelfIn,
+  type CgroupSelfPlacement,
+  type PlanLabels,
+  type SpawnHost,
+} from './spawn-plan.js';
 import { startErrorFromDeath, startErrorFromReport } from './stages.js';
 
 /** How the container process ended. */
@@ -140,12 +145,8 @@ export interface CreateProcessOptions {
    * child only after it resolved, so its root is the cgroup the child was moved to.
    */
   whileSettingUp?: (pid: number) => Promise<void>;
-  /**
-   * Cgroups the child places itself in before anything else, instead of being moved by the
-   * parent (whose first v1 migration waits for an RCU grace period, 5-15 ms): v1 leaf
-   * directories it joins through their `tasks` file, and the v2 leaf it is born in.
-   */
-  cgroups?: { v1: readonly string[]; v2?: string | undefined };
+  /** Cgroups the child places itself in before anything else (see CgroupSelfPlacement). */
+  cgroups?: CgroupSelfPlacement;
   /**
    * Runs once the child has set up its root and waits before pivot_root, after
    * `whileSettingUp` (the OCI prestart and createRuntime hooks: runtime-spec config.md).
@@ -211,12 +212,7 @@ export async function createContainerProcess(
   const binding = options.binding ?? loadBinding();
   const { plan, labels } = buildSpawnPlan(spec, options.host ?? nodeSpawnHost(binding));
   plan.runtimeHooks = options.beforePivot !== undefined;
-  if (options.cgroups !== undefined) {
-    const { v1, v2 } = options.cgroups;
-    plan.cgroupTasks = v1.map((dir) => join(dir, 'tasks'));
-    plan.cgroupInto = v2 ?? null;
-    labels.cgroups = v2 === undefined ? [...v1] : [...v1, v2];
-  }
+  if (options.cgroups !== undefined) placeSelfIn(plan, labels, options.cgroups);
   if (spec.seccomp !== undefined) {
     const cache = options.seccompCacheDir;
     const compiled = compileSeccomp(

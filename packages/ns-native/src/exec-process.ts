@@ -1,12 +1,11 @@
 import { closeSync } from 'node:fs';
-import { join } from 'node:path';
 
 import type { NativeBinding, NativeReport } from './binding.js';
 import { ContainerProcess, nodeSpawnHost } from './container-process.js';
 import { buildExecPlan, type ExecProcessSpec } from './exec-plan.js';
 import { loadBinding } from './load.js';
 import { compileSeccomp } from './seccomp.js';
-import type { SpawnHost } from './spawn-plan.js';
+import { placeSelfIn, type CgroupSelfPlacement, type SpawnHost } from './spawn-plan.js';
 import { startErrorFromDeath, startErrorFromReport } from './stages.js';
 
 const REPORT_READY = 1;
@@ -20,11 +19,10 @@ export interface ExecProcessOptions {
    */
   placeInCgroups: (pid: number) => Promise<void>;
   /**
-   * Cgroups the process places itself in before it joins the container's namespaces, as
-   * createContainerProcess's `cgroups` (no parent-side migration, which waits for an RCU grace
-   * period); `placeInCgroups` then only has what else must hold before it goes on.
+   * Cgroups the process places itself in before it joins the container's namespaces (see
+   * CgroupSelfPlacement); `placeInCgroups` then only checks what else must hold.
    */
-  cgroups?: { v1: readonly string[]; v2?: string | undefined };
+  cgroups?: CgroupSelfPlacement;
   binding?: NativeBinding;
   host?: SpawnHost;
   /** Where compiled seccomp programs are kept between runs (see compileSeccomp). */
@@ -49,12 +47,7 @@ export async function createExecProcess(
 ): Promise<ContainerProcess> {
   const binding = options.binding ?? loadBinding();
   const { plan, labels } = buildExecPlan(spec, options.host ?? nodeSpawnHost(binding));
-  if (options.cgroups !== undefined) {
-    const { v1, v2 } = options.cgroups;
-    plan.cgroupTasks = v1.map((dir) => join(dir, 'tasks'));
-    plan.cgroupInto = v2 ?? null;
-    labels.cgroups = v2 === undefined ? [...v1] : [...v1, v2];
-  }
+  if (options.cgroups !== undefined) placeSelfIn(plan, labels, options.cgroups);
   if (spec.seccomp !== undefined) {
     const cacheDir = options.seccompCacheDir;
     const compiled = compileSeccomp(

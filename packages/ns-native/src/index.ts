@@ -47,7 +47,7 @@ export type { ExecProcessSpec } from './exec-plan.js';
 export { ContainerStartError, ContainerSpecError } from './spawn-errors.js';
 export type { SpecErrorCode } from './spawn-errors.js';
 export { buildSpawnPlan, rlimitNumber } from './spawn-plan.js';
-export type { SpawnHost, PlanLabels } from './spawn-plan.js';
+export type { CgroupSelfPlacement, SpawnHost, PlanLabels } from './spawn-plan.js';
 export { parseMountOptions, propagationFlags, MountFlags } from './mount-options.js';
 export type { ParsedMountOptions } from './mount-options.js';
 export {

@@ -1,3 +1,5 @@
+import { join } from 'node:path';
+
 import type { NativeHookPlan, NativeSpawnConstants, NativeSpawnPlan } from './binding.js';
 import { capabilityNumber, defaultCapabilities } from './capabilities.js';
 import type {
@@ -47,6 +49,27 @@ export interface PlanLabels {
   startContainerHooks: string[];
   /** The cgroups the child joins itself: `cgroupTasks`' directories, then `cgroupInto`. */
   cgroups: string[];
+}
+
+/**
+ * Cgroups a new process places itself in before anything else, instead of being moved by its
+ * parent (a pid written to cgroup.procs from outside waits for an RCU grace period, 5-15 ms):
+ * v1 leaf directories it joins through their `tasks` file, and the v2 leaf it is born in.
+ */
+export interface CgroupSelfPlacement {
+  v1: readonly string[];
+  v2?: string | undefined;
+}
+
+/** Puts `placement` into a plan and its labels (for the stage of a failed join). */
+export function placeSelfIn(
+  plan: NativeSpawnPlan,
+  labels: PlanLabels,
+  { v1, v2 }: CgroupSelfPlacement,
+): void {
+  plan.cgroupTasks = v1.map((dir) => join(dir, 'tasks'));
+  plan.cgroupInto = v2 ?? null;
+  labels.cgroups = v2 === undefined ? [...v1] : [...v1, v2];
 }
 
 const rlimitNumbers: Record<string, number> = {

@@ -36,7 +36,7 @@ async function inCgroup(addProcess: (pid: number) => Promise<void>, script: stri
 }
 
 withV2('device rules on cgroup v2 (root, writable cgroup2)', () => {
-  it("attaches runc's defaults as a BPF filter: /dev/null works, a denied node does not", async () => {
+  it("attaches runc's defaults as a BPF filter: /dev/null works, not a denied node", async () => {
     const cg = await createContainerCgroup({
       placement: { name: `iza-devtest-${process.pid}`, parent: undefined },
       resources: {},

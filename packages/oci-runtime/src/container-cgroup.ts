@@ -14,7 +14,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createCgroupManager, detectCgroupLayout } from '@iza/cgroups';
 import type { CgroupLayout, LinuxResources } from '@iza/cgroups';
 import { attachDeviceFilter } from '@iza/ns-native';
-import type { DeviceRule } from '@iza/ns-native';
+import type { CgroupSelfPlacement, DeviceRule } from '@iza/ns-native';
 
 import { invalidConfig, unsupported } from './errors.js';
 import type { OciDeviceRule } from './oci-config.js';
@@ -129,6 +129,22 @@ export function removeEmptyAncestors(dirs: readonly string[]): void {
   }
 }
 
+/**
+ * A container's leaf directories as a new process places itself in them (@iza/ns-native's
+ * `cgroups` option): the v2 leaf `v2`, and the others as v1 leaves.
+ */
+export function selfPlacement(
+  paths: readonly string[],
+  v2: string | undefined,
+): CgroupSelfPlacement {
+  return { v1: paths.filter((dir) => dir !== v2), v2 };
+}
+
+/** The v2 leaf among a stored container's `paths`: the one with a cgroup.controllers file. */
+export function v2Leaf(paths: readonly string[]): string | undefined {
+  return paths.find((dir) => existsSync(join(dir, 'cgroup.controllers')));
+}
+
 /** A container's cgroups as created: leaf directories, and how to join them. */
 export interface ContainerCgroup {
   paths: string[];
@@ -138,11 +154,8 @@ export interface ContainerCgroup {
    */
   ancestors: string[];
   addProcess(pid: number): Promise<void>;
-  /**
-   * The same cgroups as a new process places itself in them (@iza/ns-native's `cgroups`
-   * option): the v1 leaves, and the v2 leaf where there is one.
-   */
-  selfPlacement: { v1: string[]; v2?: string };
+  /** The same cgroups as a new process places itself in them (see selfPlacement). */
+  selfPlacement: CgroupSelfPlacement;
   /** OOM kills so far in the memory hierarchy (0 without one). */
   readOomKills(): Promise<number>;
   /** Removes every directory create made (for an in-process caller; `delete` only has paths). */
@@ -217,14 +230,10 @@ export async function createContainerCgroup(input: {
     throw err;
   }
 
-  const v2 = cg.paths['unified'];
   return {
     paths,
     ancestors: [...cg.createdAncestors, ...devicesAncestors],
-    selfPlacement: {
-      v1: paths.filter((p) => p !== v2),
-      ...(v2 === undefined ? {} : { v2 }),
-    },
+    selfPlacement: selfPlacement(paths, cg.paths['unified']),
     async addProcess(pid) {
       await cg.addProcess(pid);
       if (devicesDir !== undefined) writeCgroupFile(join(devicesDir, 'cgroup.procs'), String(pid));

@@ -1,11 +1,11 @@
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 
 import { findIzaError, IzaError } from '@iza/errors';
 import { createExecProcess, type ContainerProcess } from '@iza/ns-native';
 
 import { attachTerminal, type AttachedTerminal, type TerminalIO } from './attach-terminal.js';
 import { checkConsoleSize, checkTerminalRequest, sendTerminal } from './console-socket.js';
+import { selfPlacement, v2Leaf } from './container-cgroup.js';
 import { OciErrorCode } from './errors.js';
 import { execProcessSpec } from './exec-request.js';
 import { relaySignals, type SignalRelay } from './forward-signals.js';
@@ -65,15 +65,6 @@ function execFailed(err: unknown): IzaError {
   });
 }
 
-/**
- * The container's cgroups as a new process places itself in them: the v2 leaf (the one with a
- * cgroup.controllers file, which v1 directories lack) and the v1 leaves.
- */
-function selfPlacement(paths: readonly string[]): { v1: string[]; v2?: string } {
-  const v2 = paths.find((dir) => existsSync(join(dir, 'cgroup.controllers')));
-  return { v1: paths.filter((dir) => dir !== v2), ...(v2 === undefined ? {} : { v2 }) };
-}
-
 function checkStatus(root: string, stored: StoredState): void {
   const status = containerStatus(root, stored);
   if (status === 'stopped') {
@@ -129,7 +120,7 @@ export async function execContainer(options: ExecOptions): Promise<ExecResult> {
         seccompCacheDir: seccompCacheDir(root),
         // The child places itself in the container's cgroups first thing (a pid written to
         // cgroup.procs from here waited for an RCU grace period).
-        cgroups: selfPlacement(stored.cgroupPaths),
+        cgroups: selfPlacement(stored.cgroupPaths, v2Leaf(stored.cgroupPaths)),
         // The namespaces were opened before the clone: if the init is still the same process
         // now, they were its own and not those of a process that took over its pid. The child
         // waits for this before it does anything in them.

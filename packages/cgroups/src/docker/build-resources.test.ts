@@ -40,6 +40,8 @@ describe('parseCpus', () => {
     ['1.5', { quota: 150000, period: 100000 }],
     ['0.01', { quota: 1000, period: 100000 }],
     ['2', { quota: 200000, period: 100000 }],
+    ['0', undefined],
+    ['0.0', undefined],
   ])('%s → %j', (text, expected) => {
     expect(parseCpus(text, 2)).toEqual(expected);
   });

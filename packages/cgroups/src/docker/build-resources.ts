@@ -1,7 +1,7 @@
 import { IzaError } from '@iza/errors';
 import { CgroupErrorCode } from '../errors.js';
 import type { LinuxResources } from '../resources.js';
-import { isNoCpuLimit, parseCpus, parseCpuset, parseMemorySize } from './parse-limits.js';
+import { parseCpus, parseCpuset, parseMemorySize } from './parse-limits.js';
 
 /** docker run's resource flags, as the user typed them (strings) or already as numbers. */
 export interface DockerResourceFlags {
@@ -74,9 +74,7 @@ function memoryLimits(flags: DockerResourceFlags): LinuxResources['memory'] {
 function cpuLimits(flags: DockerResourceFlags, hostCpus: number): LinuxResources['cpu'] {
   const out: NonNullable<LinuxResources['cpu']> = {};
 
-  if (flags.cpus !== undefined && !isNoCpuLimit(String(flags.cpus))) {
-    Object.assign(out, parseCpus(String(flags.cpus), hostCpus));
-  }
+  if (flags.cpus !== undefined) Object.assign(out, parseCpus(String(flags.cpus), hostCpus));
 
   if (flags.cpuShares !== undefined && flags.cpuShares !== 0) {
     if (!Number.isInteger(flags.cpuShares) || flags.cpuShares < 0) {
@@ -95,8 +93,9 @@ function cpuLimits(flags: DockerResourceFlags, hostCpus: number): LinuxResources
  * docker run's resource flags → OCI `linux.resources`, with docker's checks
  * (moby daemon_unix.go verifyPlatformContainerResources): minimum 6 MiB memory and
  * reservation, memory-swap ≥ memory or -1, memory-swap needs memory, memory alone gives
- * memory+swap = 2×memory, 0.01 ≤ cpus ≤ host CPUs (0: no limit), cpuset within the host's CPUs, pids-limit
- * > 0 or -1. Every violation is ERR_IZA_CGROUPS_INVALID_LIMIT with docker's one-line message.
+ * memory+swap = 2×memory, 0.01 ≤ cpus ≤ host CPUs (0: no limit), cpuset within the host's
+ * CPUs, pids-limit > 0 or -1. Every violation is ERR_IZA_CGROUPS_INVALID_LIMIT with docker's
+ * one-line message.
  */
 // LIMITATION: no --cpu-period/--cpu-quota, --memory-swappiness, blkio/io or hugetlb flags.
 export function buildResources(

@@ -36,31 +36,31 @@ export const CPU_PERIOD = 100000;
 
 /**
  * `--cpus 0.5` → `{ quota: 50000, period: 100000 }` via NanoCPUs, as docker does
- * (daemon_unix.go): 0.01 ≤ n ≤ hostCpus, else "range of CPUs is from 0.01 to N.00". `--cpus 0`
- * means no limit to docker and podman (their default): callers check {@link isNoCpuLimit} first.
+ * (daemon_unix.go): 0.01 ≤ n ≤ hostCpus, else "range of CPUs is from 0.01 to N.00"; undefined
+ * for 0, which is no limit to docker (it checks the range only when NanoCPUs != 0) and podman.
  */
-export function parseCpus(text: string, hostCpus: number): { quota: number; period: number } {
+export function parseCpus(
+  text: string,
+  hostCpus: number,
+): { quota: number; period: number } | undefined {
   const n = Number(text);
   if (text.trim() === '' || !Number.isFinite(n))
     throw invalid(
       `invalid argument "${text}" for "--cpus": failed to parse ${text} as a rational number`,
     );
 
+  if (n === 0) return undefined;
   // The kernel takes no CFS quota under 1 ms (sched-bwc.rst): 0.01 CPU of docker's 100 ms
   // period. docker leaves that to the cgroup write (EINVAL at start); its message says 0.01.
   const nano = Math.round(n * 1e9);
   if (nano < 1e7 || nano > hostCpus * 1e9) {
+    const max = hostCpus.toFixed(2);
     throw invalid(
-      `range of CPUs is from 0.01 to ${hostCpus.toFixed(2)}, as there are only ${hostCpus} CPUs available`,
+      `range of CPUs is from 0.01 to ${max}, as there are only ${hostCpus} CPUs available`,
     );
   }
 
   return { quota: Math.floor((nano * CPU_PERIOD) / 1e9), period: CPU_PERIOD };
-}
-
-/** `--cpus 0` (or 0.0...): docker's and podman's default, no CPU limit. */
-export function isNoCpuLimit(text: string): boolean {
-  return text.trim() !== '' && Number(text) === 0;
 }
 
 /**

@@ -16,6 +16,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { getSystemErrorMap } from 'node:util';
 
 import { IzaError } from '@iza/errors';
 import { isSystemError } from '@iza/ns-native';
@@ -46,8 +47,9 @@ const LAYOUT = '{"imageLayoutVersion":"1.0.0"}\n';
 /** Options of exportArchive. */
 export interface ExportOptions {
   /**
-   * The RepoTags entry of a stored name in the archive's docker `manifest.json`; undefined leaves
-   * it out. Default {@link familiarRepoTag} (`docker.io/library/alpine:latest` → `alpine:latest`).
+   * The RepoTags entry of a stored name in the archive's docker `manifest.json`; undefined
+   * leaves it out. Default {@link familiarRepoTag} (`docker.io/library/alpine:latest` →
+   * `alpine:latest`).
    */
   repoTagFor?: (name: string) => string | undefined;
 }
@@ -60,11 +62,11 @@ interface DockerArchiveEntry {
 }
 
 /**
- * Writes an image archive (`iza save`) in both formats docker and containerd write: a tar of an
- * OCI layout (index.json entries annotated with their names, for `skopeo … oci-archive:FILE`) that
- * also carries docker's `manifest.json` at its root (for `docker load`, `skopeo …
- * docker-archive:FILE`). `refs` are names or image IDs (a dangling image has no RepoTags). The
- * output appears complete or not at all.
+ * Writes an image archive (`iza save`) in both formats docker and containerd write: a tar of
+ * an OCI layout (index.json entries annotated with their names, for `skopeo …
+ * oci-archive:FILE`) that also carries docker's `manifest.json` at its root (for `docker load`,
+ * `skopeo … docker-archive:FILE`). `refs` are names or image IDs (a dangling image has no
+ * RepoTags). The output appears complete or not at all.
  */
 export async function exportArchive(
   paths: StorePaths,
@@ -259,6 +261,9 @@ function checkOutputPath(outPath: string): void {
   }
 }
 
+const ARCHIVE_PATH_HINT =
+  'give the path of an archive written by iza save (or skopeo … oci-archive:FILE)';
+
 /**
  * An archive that cannot be read at all is said as docker says it (`open FILE: no such file or
  * directory`, `read FILE: is a directory`) before anything is created.
@@ -269,13 +274,13 @@ function checkReadable(archive: string): void {
     fd = openSync(archive, 'r');
   } catch (err) {
     throw new IzaError(LayersErrorCode.BadArchive, `open ${archive}: ${strerror(err)}`, {
-      hint: 'give the path of an archive written by iza save (or skopeo … oci-archive:FILE)',
+      hint: ARCHIVE_PATH_HINT,
     });
   }
   try {
     if (fstatSync(fd).isDirectory()) {
       throw new IzaError(LayersErrorCode.BadArchive, `read ${archive}: is a directory`, {
-        hint: 'give the path of an archive written by iza save (or skopeo … oci-archive:FILE)',
+        hint: ARCHIVE_PATH_HINT,
       });
     }
   } finally {
@@ -283,12 +288,11 @@ function checkReadable(archive: string): void {
   }
 }
 
-/** `no such file or directory` out of Node's `ENOENT: no such file or directory, open '…'`. */
+/** The description of a system error's errno (`no such file or directory`), as docker says it. */
 function strerror(err: unknown): string {
-  // Not `instanceof Error`: an error from another realm (a vm context, jest) is no instance.
-  const raw = (err as { message?: unknown } | null)?.message;
-  const message = typeof raw === 'string' ? raw : String(err);
-  return /^[A-Z0-9]+: ([^,]+),/.exec(message)?.[1] ?? message;
+  const errno = (err as { errno?: unknown } | null)?.errno;
+  const known = typeof errno === 'number' ? getSystemErrorMap().get(errno) : undefined;
+  return known?.[1] ?? String((err as { message?: unknown } | null)?.message ?? err);
 }
 
 function badArchive(why: string, cause?: unknown): IzaError {

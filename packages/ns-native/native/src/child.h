@@ -148,11 +148,10 @@ struct ChildPlan {
   // RCU grace period: 5-15 ms), and the v2 leaf it is born in (clone3 CLONE_INTO_CGROUP) or,
   // when clone3 is refused, whose cgroup.procs it writes "0" to.
   std::vector<std::string> cgroup_tasks;
-  int cgroup_fd = -1;        // the v2 leaf, O_PATH; -1 = none
-  std::string cgroup_procs;  // that leaf's cgroup.procs
-  bool cgroup_procs_needed = false;
-  bool no_clone3 = false;  // tests: take the clone(2) path, as where clone3 is refused  // set by
-                           // the parent when clone3 was refused
+  int cgroup_fd = -1;                // the v2 leaf, O_PATH; -1 = none
+  std::string cgroup_procs;          // that leaf's cgroup.procs
+  bool cgroup_procs_needed = false;  // set by the parent when clone3 was refused
+  bool no_clone3 = false;            // tests: take the clone(2) path, as where clone3 is refused
   // A new cgroup namespace: made once the parent has placed the child in its cgroups (it sends
   // one byte then), before the first cgroup mount, so that its root is the container's cgroup.
   bool unshare_cgroup = false;
